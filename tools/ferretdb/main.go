@@ -1,0 +1,68 @@
+// Command ferretdb-embedded runs FerretDB v1 with its SQLite backend on loopback,
+// through FerretDB's embeddable package. It is the gateway's offline MongoDB:
+// the embeddable package needs no build-time version file (unlike cmd/ferretdb
+// installed from the module proxy) and never starts telemetry or a debug listener.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen-addr", "127.0.0.1:0", "TCP address to listen on; port 0 picks a free one")
+	dataDir := flag.String("data-dir", "", "directory for the SQLite databases (required)")
+	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	flag.Parse()
+
+	if *dataDir == "" {
+		log.Fatal("-data-dir is required")
+	}
+	abs, err := filepath.Abs(*dataDir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		log.Fatal(err)
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		log.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := f.Run(ctx); err != nil {
+			logger.Error("ferretdb stopped", "error", err)
+		}
+	}()
+
+	// MongoDBURI blocks until the listener is bound; the parent process reads this line.
+	fmt.Printf("READY %s\n", f.MongoDBURI())
+	<-done
+}
