@@ -1,0 +1,24 @@
+// Everything a route handler needs, built once per emulator.
+import type { Faults } from './faults.js';
+import type { RateLimiter } from './rateLimits.js';
+import type { IdentityStore } from './store.js';
+import type { TeamsTokenVerifier } from './teams.js';
+import type { TokenIssuer } from './tokens.js';
+import type { SigningKey } from './signingKey.js';
+import type { EmulatorStats } from './types.js';
+
+export interface EmulatorContext {
+  store: IdentityStore;
+  issuer: TokenIssuer;
+  signingKey: SigningKey;
+  limiter: RateLimiter;
+  faults: Faults;
+  teams: TeamsTokenVerifier;
+  counters: Omit<EmulatorStats, 'identities' | 'deleted' | 'revoked'>;
+}
+
+export interface DataPlaneRequest {
+  apiVersion: string;
+  /** Parsed JSON body; undefined when the body was empty. */
+  body: unknown;
+}

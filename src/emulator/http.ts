@@ -1,0 +1,57 @@
+// Small node:http helpers shared by the data-plane and the admin routes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { API_SUPPORTED_VERSIONS_HEADER } from './apiVersions.js';
+import { AcsError, validation } from './errors.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new AcsError(413, 'RequestEntityTooLarge', 'The request body is too large.');
+    chunks.push(chunk);
+  }
+  return chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** The JSON body, or undefined for an empty one. */
+export function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    // Inferred: the real service's answer to unparsable JSON is not recorded.
+    throw validation('The request body is not valid JSON.');
+  }
+}
+
+export function send(res: ServerResponse, reply: Reply, requestId: string | undefined): void {
+  const headers: Record<string, string> = { 'api-supported-versions': API_SUPPORTED_VERSIONS_HEADER, ...reply.headers };
+  if (requestId) headers['x-ms-client-request-id'] = requestId;
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, headers).end();
+    return;
+  }
+  const json = JSON.stringify(reply.body);
+  headers['Content-Type'] ??= 'application/json; charset=utf-8';
+  headers['Content-Length'] = String(Buffer.byteLength(json));
+  res.writeHead(reply.status, headers).end(json);
+}
+
+export function errorReply(e: AcsError): Reply {
+  // Recorded error answers carry plain application/json, without a charset.
+  return { status: e.status, body: e.body(), headers: { 'Content-Type': 'application/json', ...e.headers } };
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  return address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true;
+}

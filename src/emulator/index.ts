@@ -1,0 +1,100 @@
+// startEmulator: a local stand-in for the ACS Identity data plane, faithful to its wire behaviour.
+import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { acceptAcsAudience } from './bearer.js';
+import type { EmulatorContext } from './context.js';
+import { Faults } from './faults.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from './rateLimits.js';
+import { createHandler } from './server.js';
+import { loadOrCreateSigningKey } from './signingKey.js';
+import { IdentityStore } from './store.js';
+import { TeamsTokenVerifier } from './teams.js';
+import { selfSignedCert } from './tls.js';
+import { TokenIssuer } from './tokens.js';
+import type { EmulatorOptions, EmulatorStats, RunningEmulator } from './types.js';
+
+export type * from './types.js';
+export { ACCEPTED_API_VERSIONS } from './apiVersions.js';
+export { signedHeaders } from './hmac.js';
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const accessKey = opts.accessKey ?? randomBytes(32).toString('base64');
+  const store = await IdentityStore.open({ dataDir: opts.dataDir, resourceId: opts.resourceId });
+  const signingKey = await loadOrCreateSigningKey(opts.dataDir);
+
+  const ctx: EmulatorContext = {
+    store,
+    signingKey,
+    issuer: new TokenIssuer(signingKey, store.resourceId),
+    limiter: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...opts.rateLimits }, opts.rateLimitWindowMs),
+    faults: new Faults(opts.faults),
+    teams: new TeamsTokenVerifier(opts.teamsJwks),
+    counters: {
+      tokensIssued: 0,
+      requests: 0,
+      requestsByOperation: { create: 0, issue: 0, revoke: 0, delete: 0, exchange: 0, get: 0 },
+    },
+  };
+
+  const stats = (): EmulatorStats => {
+    let identities = 0;
+    let deleted = 0;
+    let revoked = 0;
+    for (const r of store.all()) {
+      if (r.deletedAtMs !== undefined) deleted += 1;
+      else identities += 1;
+      if (r.revokedAtMs !== undefined && r.deletedAtMs === undefined) revoked += 1;
+    }
+    const { counters } = ctx;
+    return { identities, deleted, revoked, ...counters, requestsByOperation: { ...counters.requestsByOperation } };
+  };
+  const listIdentities = () => store.list();
+
+  const handler = createHandler({
+    ctx,
+    admin: { ctx, stats, listIdentities, resourceId: store.resourceId },
+    accessKey: Buffer.from(accessKey, 'base64'),
+    scheme: opts.https ? 'https' : 'http',
+    acceptBearer: opts.https ? (opts.acceptBearer ?? acceptAcsAudience) : undefined,
+    logger: opts.logger,
+  });
+
+  const tls = opts.https ? await selfSignedCert(host) : undefined;
+  const server: Server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const endpoint = `${tls ? 'https' : 'http'}://${hostInUrl}:${port}/`;
+  opts.logger?.(`ACS Identity emulator listening on ${endpoint} (resource ${store.resourceId})`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint,
+    accessKey,
+    connectionString: `endpoint=${endpoint};accesskey=${accessKey}`,
+    resourceId: store.resourceId,
+    port,
+    ...(tls ? { caCertPem: tls.cert } : {}),
+    setFaults: (f) => ctx.faults.set(f),
+    stats,
+    listIdentities,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store.flush();
+      })()),
+  };
+}

@@ -1,0 +1,117 @@
+// The identity operations: create, issue, revoke, delete and (2025 api-versions) get.
+import { supportsCustomId } from '../apiVersions.js';
+import type { DataPlaneRequest, EmulatorContext } from '../context.js';
+import { identityNotFound, identityNotOwned, validation } from '../errors.js';
+import type { Reply } from '../http.js';
+import { resourceOf } from '../ids.js';
+import type { IdentityRecord } from '../store.js';
+import { formatExpiresOn } from '../tokens.js';
+
+export const SCOPES: readonly string[] = ['chat', 'voip', 'chat.join', 'chat.join.limited', 'voip.join'];
+const DEFAULT_MINUTES = 1440;
+const MIN_MINUTES = 60;
+
+export function createIdentity(ctx: EmulatorContext, req: DataPlaneRequest): Reply {
+  const body = asObject(req.body);
+  const customId = supportsCustomId(req.apiVersion) ? optionalCustomId(body['customId']) : undefined;
+  const wantsToken = body['createTokenWithScopes'] !== undefined && body['createTokenWithScopes'] !== null;
+  const scopes = wantsToken ? checkScopes(body['createTokenWithScopes'], 'createTokenWithScopes') : undefined;
+  const minutes = checkMinutes(body['expiresInMinutes']);
+
+  // The only documented success is 201, for a new identity and for the one already holding the customId.
+  const { record } = ctx.store.create(customId);
+  const accessToken = scopes ? issueFor(ctx, record, scopes, minutes) : undefined;
+  return {
+    status: 201,
+    body: { identity: identityBody(record, req.apiVersion), ...(accessToken ? { accessToken } : {}) },
+  };
+}
+
+export function issueAccessToken(ctx: EmulatorContext, req: DataPlaneRequest, encodedId: string): Reply {
+  const body = asObject(req.body);
+  const scopes = checkScopes(body['scopes'], 'scopes');
+  const minutes = checkMinutes(body['expiresInMinutes']);
+  const record = ownedIdentity(ctx, encodedId);
+  return { status: 200, body: issueFor(ctx, record, scopes, minutes) };
+}
+
+export function revokeAccessTokens(ctx: EmulatorContext, encodedId: string): Reply {
+  ctx.store.revoke(ownedIdentity(ctx, encodedId));
+  return { status: 204 };
+}
+
+export function deleteIdentity(ctx: EmulatorContext, encodedId: string): Reply {
+  ctx.store.delete(ownedIdentity(ctx, encodedId));
+  return { status: 204 };
+}
+
+export function getIdentity(ctx: EmulatorContext, req: DataPlaneRequest, encodedId: string): Reply {
+  return { status: 200, body: identityBody(ownedIdentity(ctx, encodedId), req.apiVersion) };
+}
+
+function issueFor(ctx: EmulatorContext, record: IdentityRecord, scopes: string[], minutes: number) {
+  const issuedAtMs = ctx.store.tokenIssued(record, Date.now());
+  ctx.counters.tokensIssued += 1;
+  return ctx.issuer.issue(record.id, scopes, issuedAtMs, issuedAtMs + minutes * 60_000);
+}
+
+/** The live identity of this resource behind a percent-encoded path segment. */
+function ownedIdentity(ctx: EmulatorContext, encodedId: string): IdentityRecord {
+  let id: string;
+  try {
+    id = decodeURIComponent(encodedId);
+  } catch {
+    throw identityNotOwned();
+  }
+  // Inferred: anything that is not an id of this resource "doesn't belong to the resource".
+  if (resourceOf(id) !== ctx.store.resourceId) throw identityNotOwned();
+  const record = ctx.store.get(id);
+  if (!record || record.deletedAtMs !== undefined) throw identityNotFound();
+  return record;
+}
+
+function identityBody(record: IdentityRecord, apiVersion: string): Record<string, string> {
+  if (!supportsCustomId(apiVersion)) return { id: record.id };
+  const body: Record<string, string> = { id: record.id };
+  if (record.customId !== undefined) body['customId'] = record.customId;
+  if (record.lastTokenIssuedAtMs !== undefined) body['lastTokenIssuedAt'] = formatExpiresOn(record.lastTokenIssuedAtMs);
+  return body;
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw validation('The request body is invalid.');
+  return body as Record<string, unknown>;
+}
+
+function checkScopes(value: unknown, target: string): string[] {
+  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
+    throw validation('Invalid scopes - Scopes field is required.', target);
+  }
+  if (!Array.isArray(value)) throw validation('Invalid scopes - Scopes field must be an array.', target);
+  for (const scope of value) {
+    // Inferred: no public recording of an unknown scope; the message names the offending value.
+    if (typeof scope !== 'string' || !SCOPES.includes(scope)) {
+      throw validation(`Invalid scopes - Scope '${String(scope)}' is not supported.`, target);
+    }
+  }
+  return value as string[];
+}
+
+function checkMinutes(value: unknown): number {
+  if (value === undefined || value === null) return DEFAULT_MINUTES;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_MINUTES || value > DEFAULT_MINUTES) {
+    throw validation(
+      `ExpiresInMinutes value ${String(value)} is invalid. Value must be within the [${MIN_MINUTES}, ${DEFAULT_MINUTES}] interval.`,
+      'ExpiresInMinutes',
+    );
+  }
+  return value;
+}
+
+function optionalCustomId(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  // Inferred: the spec only says customId is a string.
+  if (typeof value !== 'string' || value === '') throw validation('CustomId must be a non-empty string.', 'customId');
+  return value;
+}
