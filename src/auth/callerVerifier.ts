@@ -1,0 +1,86 @@
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JSONWebKeySet } from 'jose';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { Caller } from './caller.js';
+
+export interface CallerVerifierOptions {
+  issuer: string;
+  audience: string;
+  /** A JWKS URL (the provider's jwks_uri) or a key set held in memory (the development issuer). */
+  jwks: URL | JSONWebKeySet;
+  algorithms: string[];
+  userIdClaim: string;
+  rolesClaim: string;
+  adminRole: string;
+  clockToleranceSeconds: number;
+}
+
+export type CallerVerifier = (authorizationHeader: string | undefined) => Promise<Caller | null>;
+
+/** Verifies `Authorization: Bearer <JWT>`; no header means an anonymous caller (null). */
+export function createCallerVerifier(options: CallerVerifierOptions): CallerVerifier {
+  const keySet = options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
+
+  return async (authorizationHeader) => {
+    if (authorizationHeader === undefined || authorizationHeader === '') return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(authorizationHeader);
+    if (!match?.[1]) {
+      throw unauthenticated('The Authorization header must be "Bearer <token>".');
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(match[1], keySet, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: options.algorithms,
+        clockTolerance: options.clockToleranceSeconds,
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      throw unauthenticated(describeRejection(error), error);
+    }
+    const userId = claimAsString(payload, options.userIdClaim);
+    if (!userId) {
+      throw unauthenticated(`The bearer token has no "${options.userIdClaim}" claim to identify the user.`);
+    }
+    const roles = claimAsList(payload, options.rolesClaim);
+    return { issuer: options.issuer, userId, roles, isAdmin: roles.includes(options.adminRole) };
+  };
+}
+
+function unauthenticated(message: string, cause?: unknown): GatewayError {
+  return new GatewayError(ErrorCode.UNAUTHENTICATED, message, { cause });
+}
+
+/** A reason a client can act on, never the token itself. */
+function describeRejection(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'The bearer token has expired.';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return `The bearer token's "${error.claim}" claim is not accepted.`;
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return "The bearer token's signing algorithm is not accepted.";
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "The bearer token's signature is not valid.";
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'The bearer token was signed with an unknown key.';
+  if (error instanceof joseErrors.JWKSTimeout) return 'The identity provider\'s keys could not be fetched in time.';
+  return 'The bearer token is not a valid signed JWT.';
+}
+
+function claimAsString(payload: JWTPayload, claim: string): string | undefined {
+  const value = readClaim(payload, claim);
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function claimAsList(payload: JWTPayload, claim: string): string[] {
+  const value = readClaim(payload, claim);
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
+  return [];
+}
+
+/** Dotted paths reach nested claims, e.g. `realm_access.roles` (Keycloak). */
+function readClaim(payload: JWTPayload, claim: string): unknown {
+  if (claim in payload) return payload[claim];
+  return claim.split('.').reduce<unknown>(
+    (node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+    payload,
+  );
+}

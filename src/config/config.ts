@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { ALL_SCOPE_NAMES, parseScopeName, type ScopeName } from '../acs/scopes.js';
+
+/** Thrown when the environment cannot start the gateway; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value)));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: optionalString,
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATA_DIR: z.string().default('.local/data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  MONGODB_URI: optionalString.pipe(
+    z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  ),
+  MONGODB_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+
+  COMMUNICATION_SERVICES_CONNECTION_STRING: optionalString,
+  COMMUNICATION_SERVICES_ENDPOINT: optionalString.pipe(z.url().optional()),
+  COMMUNICATION_SERVICES_ACCESSKEY: optionalString,
+  ACS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+
+  AUTH_ISSUER: optionalString,
+  AUTH_AUDIENCE: optionalString,
+  AUTH_JWKS_URI: optionalString.pipe(z.url().optional()),
+  AUTH_USER_ID_CLAIM: z.string().min(1).default('sub'),
+  AUTH_ROLES_CLAIM: z.string().min(1).default('roles'),
+  AUTH_ADMIN_ROLE: z.string().min(1).default('identity.admin'),
+  AUTH_ALGORITHMS: commaList,
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+
+  ALLOWED_SCOPES: commaList,
+  DEFAULT_TOKEN_EXPIRES_IN_MINUTES: z.coerce.number().int().min(60).max(1440).default(1440),
+  PENDING_MAPPING_WAIT_MS: z.coerce.number().int().min(0).default(5000),
+  INTROSPECTION: booleanFlag(false).optional(),
+});
+
+export type AcsConfig =
+  | { kind: 'connectionString'; connectionString: string; endpoint: string }
+  | { kind: 'accessKey'; endpoint: string; accessKey: string }
+  | { kind: 'managedIdentity'; endpoint: string }
+  | { kind: 'embeddedEmulator' };
+
+export type AuthConfig =
+  | {
+      kind: 'oidc';
+      issuer: string;
+      audience: string;
+      jwksUri: string;
+      algorithms: string[];
+    }
+  | { kind: 'devIssuer' };
+
+export interface GatewayConfig {
+  env: 'development' | 'production' | 'test';
+  production: boolean;
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: string;
+  mongo: { uri?: string; timeoutMs: number };
+  acs: AcsConfig & { timeoutMs: number };
+  auth: AuthConfig & {
+    userIdClaim: string;
+    rolesClaim: string;
+    adminRole: string;
+    clockToleranceSeconds: number;
+  };
+  allowedScopes: ScopeName[];
+  defaultTokenExpiresInMinutes: number;
+  pendingMappingWaitMs: number;
+  introspection: boolean;
+}
+
+/** Asymmetric algorithms only: HMAC with a public key and `none` are never accepted. */
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+const CONNECTION_STRING_PATTERN = /^endpoint=(.*);accesskey=(.*)$/i;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  return {
+    env: e.NODE_ENV,
+    production,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    mongo: { uri: e.MONGODB_URI, timeoutMs: e.MONGODB_TIMEOUT_MS },
+    acs: { ...acsConfig(e, production), timeoutMs: e.ACS_TIMEOUT_MS },
+    auth: {
+      ...authConfig(e, production),
+      userIdClaim: e.AUTH_USER_ID_CLAIM,
+      rolesClaim: e.AUTH_ROLES_CLAIM,
+      adminRole: e.AUTH_ADMIN_ROLE,
+      clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+    },
+    allowedScopes: allowedScopes(e.ALLOWED_SCOPES),
+    defaultTokenExpiresInMinutes: e.DEFAULT_TOKEN_EXPIRES_IN_MINUTES,
+    pendingMappingWaitMs: e.PENDING_MAPPING_WAIT_MS,
+    introspection: e.INTROSPECTION ?? !production,
+  };
+}
+
+type Env = z.infer<typeof envSchema>;
+
+function acsConfig(e: Env, production: boolean): AcsConfig {
+  const connectionString = e.COMMUNICATION_SERVICES_CONNECTION_STRING;
+  if (connectionString) {
+    const match = CONNECTION_STRING_PATTERN.exec(connectionString);
+    if (!match?.[1] || !match[2]) {
+      throw new ConfigError(
+        'COMMUNICATION_SERVICES_CONNECTION_STRING must look like endpoint=https://<resource>.communication.azure.com/;accesskey=<key>.',
+      );
+    }
+    const endpoint = checkEndpoint(match[1], 'COMMUNICATION_SERVICES_CONNECTION_STRING');
+    return { kind: 'connectionString', connectionString, endpoint };
+  }
+  if (e.COMMUNICATION_SERVICES_ENDPOINT) {
+    const endpoint = checkEndpoint(e.COMMUNICATION_SERVICES_ENDPOINT, 'COMMUNICATION_SERVICES_ENDPOINT');
+    if (e.COMMUNICATION_SERVICES_ACCESSKEY) {
+      return { kind: 'accessKey', endpoint, accessKey: e.COMMUNICATION_SERVICES_ACCESSKEY };
+    }
+    if (!endpoint.startsWith('https://')) {
+      throw new ConfigError('COMMUNICATION_SERVICES_ENDPOINT must be https:// for managed identity (bearer tokens are never sent over plain http).');
+    }
+    return { kind: 'managedIdentity', endpoint };
+  }
+  if (e.COMMUNICATION_SERVICES_ACCESSKEY) {
+    throw new ConfigError('COMMUNICATION_SERVICES_ACCESSKEY is set but COMMUNICATION_SERVICES_ENDPOINT is not; set both.');
+  }
+  if (production) {
+    throw new ConfigError(
+      'No ACS resource configured. In production set COMMUNICATION_SERVICES_CONNECTION_STRING, or COMMUNICATION_SERVICES_ENDPOINT (with COMMUNICATION_SERVICES_ACCESSKEY, or alone for managed identity).',
+    );
+  }
+  return { kind: 'embeddedEmulator' };
+}
+
+/** Plain http is only for a loopback emulator; keys must not cross a network in clear. */
+function checkEndpoint(raw: string, variable: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${variable} has an endpoint that is not a URL.`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError(`${variable} must use https:// (plain http is allowed only for a loopback emulator).`);
+  }
+  if (url.pathname !== '/' && url.pathname !== '') {
+    throw new ConfigError(`${variable} must be the resource's root URL, with no path.`);
+  }
+  return url.origin + '/';
+}
+
+function authConfig(e: Env, production: boolean): AuthConfig {
+  const { AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience, AUTH_JWKS_URI: jwksUri } = e;
+  if (!issuer && !audience && !jwksUri) {
+    if (production) {
+      throw new ConfigError(
+        'AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URI must be set in production: the gateway will not run its development token issuer there.',
+      );
+    }
+    return { kind: 'devIssuer' };
+  }
+  const missing = [
+    ['AUTH_ISSUER', issuer],
+    ['AUTH_AUDIENCE', audience],
+    ['AUTH_JWKS_URI', jwksUri],
+  ].filter(([, value]) => !value).map(([name]) => name);
+  if (missing.length > 0 || !issuer || !audience || !jwksUri) {
+    throw new ConfigError(`${missing.join(', ')} must be set together with the other AUTH_ variables.`);
+  }
+  const algorithms = e.AUTH_ALGORITHMS.length > 0 ? e.AUTH_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
+  const rejected = algorithms.filter((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg));
+  if (rejected.length > 0) {
+    throw new ConfigError(`AUTH_ALGORITHMS may list only ${ASYMMETRIC_ALGORITHMS.join(', ')}; got ${rejected.join(', ')}.`);
+  }
+  return { kind: 'oidc', issuer, audience, jwksUri, algorithms };
+}
+
+function allowedScopes(values: string[]): ScopeName[] {
+  if (values.length === 0) return [...ALL_SCOPE_NAMES];
+  return values.map((value) => {
+    const name = parseScopeName(value);
+    if (!name) {
+      throw new ConfigError(`ALLOWED_SCOPES has an unknown scope "${value}"; use ${ALL_SCOPE_NAMES.join(', ')}.`);
+    }
+    return name;
+  });
+}

@@ -1,0 +1,16 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: "An app user's ACS identity." })
+export class CommunicationIdentity {
+  @Field(() => ID, { description: 'The ACS communicationUserId, 8:acs:…' })
+  id!: string;
+
+  @Field(() => ID, { description: "The app user's id at the identity provider." })
+  appUserId!: string;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When all tokens issued before were last revoked.' })
+  tokensRevokedAt!: Date | null;
+}

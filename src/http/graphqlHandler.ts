@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { GatewayContext } from '../graphql/context.js';
+import { PayloadTooLargeError, readBody } from './readBody.js';
+
+export interface GraphqlHandlerOptions {
+  apollo: ApolloServer<GatewayContext>;
+  context: (req: IncomingMessage) => Promise<GatewayContext>;
+  maxBodyBytes: number;
+}
+
+/** Apollo's framework-neutral integration over node:http: four fixed routes need no web framework. */
+export function createGraphqlHandler({ apollo, context, maxBodyBytes }: GraphqlHandlerOptions) {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    let body: unknown;
+    try {
+      body = req.method === 'POST' ? parseBody(await readBody(req, maxBodyBytes), req.headers['content-type']) : undefined;
+    } catch (error) {
+      const tooLarge = error instanceof PayloadTooLargeError;
+      return sendJsonError(res, tooLarge ? 413 : 400, tooLarge ? 'The request body is too large.' : 'The request body is not valid JSON.');
+    }
+
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => context(req),
+    });
+
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}
+
+class InvalidJsonError extends Error {}
+
+/** JSON bodies are parsed here; anything else goes to Apollo as it came, for its CSRF and content-type checks. */
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw === '' || !contentType?.toLowerCase().includes('json')) return raw === '' ? undefined : raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new InvalidJsonError();
+  }
+}
+
+export function sendJsonError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+}

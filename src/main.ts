@@ -1,0 +1,36 @@
+import { startGateway } from './app.js';
+import { ConfigError, loadConfig } from './config/config.js';
+
+/** `npm start`: the gateway with whatever embedded services its environment leaves out. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const gateway = await startGateway(config);
+  if (config.auth.kind === 'devIssuer') {
+    console.log(`\nGraphQL endpoint: ${gateway.url}`);
+    console.log('Development sign-in: get a bearer token with  npm run dev-token -- --sub alice  (add --role identity.admin for an admin)\n');
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.logger.info({ signal }, 'shutting down');
+    await gateway.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `Cannot start: ${error.message}` : error);
+  process.exit(1);
+});

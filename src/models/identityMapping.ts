@@ -1,0 +1,42 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+
+/**
+ * One app user's ACS identity. Created `pending` (the app user is reserved before ACS is called),
+ * `active` once the ACS id is recorded, `deleting` while the ACS identity is being removed.
+ */
+export const MAPPING_STATES = ['pending', 'active', 'deleting'] as const;
+export type MappingState = (typeof MAPPING_STATES)[number];
+
+const identityMappingSchema = new Schema(
+  {
+    issuer: { type: String, required: true },
+    appUserId: { type: String, required: true },
+    state: { type: String, enum: MAPPING_STATES, required: true },
+    /** Absent while pending. */
+    acsId: { type: String },
+    /** The ACS resource the identity belongs to; a changed resource is reported, not crashed on. */
+    acsResource: { type: String, required: true },
+    /** Which request reserved a pending mapping, so only it completes or rolls it back. */
+    reservationId: { type: String },
+    stateChangedAt: { type: Date, required: true },
+    tokensRevokedAt: { type: Date },
+  },
+  { collection: 'identity_mappings', timestamps: true, versionKey: false },
+);
+
+// The app-user key: the provider's issuer plus its user id, so two providers cannot collide.
+identityMappingSchema.index({ issuer: 1, appUserId: 1 }, { unique: true, name: 'app_user_key' });
+// Sparse, because pending mappings have no ACS id yet (FerretDB v1 has no partial indexes).
+identityMappingSchema.index({ acsId: 1 }, { unique: true, sparse: true, name: 'acs_id' });
+identityMappingSchema.index({ state: 1, stateChangedAt: 1 }, { name: 'state_age' });
+
+export type IdentityMapping = InferSchemaType<typeof identityMappingSchema> & {
+  _id: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+};
+export type IdentityMappingModel = Model<IdentityMapping>;
+
+export const identityMappingModel = (connection: Connection): IdentityMappingModel =>
+  (connection.models.IdentityMapping as IdentityMappingModel | undefined) ??
+  connection.model<IdentityMapping>('IdentityMapping', identityMappingSchema as unknown as Schema<IdentityMapping>);

@@ -1,0 +1,182 @@
+import type { AcsIdentityClient, AcsToken } from '../acs/acsIdentityClient.js';
+import type { ScopeName } from '../acs/scopes.js';
+import type { Caller } from '../auth/caller.js';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { IdentityMapping } from '../models/identityMapping.js';
+import { requireCaller, resolveTarget, type AppUserRef } from './accessPolicy.js';
+import type { MappingStore } from './mappingStore.js';
+import { validateTokenRequest, type TokenRequest, type TokenRequestRules } from './tokenRequest.js';
+
+/** What callers see of a mapping. */
+export interface IdentityView {
+  id: string;
+  appUserId: string;
+  createdAt: Date;
+  tokensRevokedAt: Date | null;
+}
+
+export interface TokenView {
+  token: string;
+  expiresOn: Date;
+  scopes: ScopeName[];
+}
+
+export interface TokenArgs {
+  appUserId?: string | null;
+  scopes: ScopeName[];
+  expiresInMinutes?: number | null;
+}
+
+/** The rules of the trusted token service; resolvers only delegate here. */
+export class IdentityService {
+  constructor(
+    private readonly acs: AcsIdentityClient,
+    private readonly mappings: MappingStore,
+    private readonly tokenRules: TokenRequestRules,
+  ) {}
+
+  async me(caller: Caller | null): Promise<IdentityView | null> {
+    const self = requireCaller(caller);
+    return this.findIdentity({ issuer: self.issuer, appUserId: self.userId });
+  }
+
+  async communicationIdentity(caller: Caller | null, appUserId: string): Promise<IdentityView | null> {
+    return this.findIdentity(resolveTarget(caller, appUserId));
+  }
+
+  /** Idempotent: one app user has exactly one ACS identity, however many calls race. */
+  async createUser(caller: Caller | null, appUserId?: string | null): Promise<{ identity: IdentityView; created: boolean }> {
+    const user = resolveTarget(caller, appUserId);
+    const { mapping, created } = await this.ensureIdentity(user, async () => ({ id: await this.acs.createUser() }));
+    return { identity: toView(mapping), created };
+  }
+
+  async issueToken(caller: Caller | null, args: TokenArgs): Promise<{ identity: IdentityView; accessToken: TokenView }> {
+    const user = resolveTarget(caller, args.appUserId);
+    const request = this.validate(args);
+    const mapping = await this.requireActive(user);
+    const token = await this.acs.getToken(mapping.acsId!, request.acsScopes, request.expiresInMinutes);
+    return { identity: toView(mapping), accessToken: toTokenView(token, request) };
+  }
+
+  async createUserAndToken(
+    caller: Caller | null,
+    args: TokenArgs,
+  ): Promise<{ identity: IdentityView; accessToken: TokenView; created: boolean }> {
+    const user = resolveTarget(caller, args.appUserId);
+    const request = this.validate(args);
+    let issued: AcsToken | undefined;
+    const { mapping, created } = await this.ensureIdentity(user, async () => {
+      const result = await this.acs.createUserAndToken(request.acsScopes, request.expiresInMinutes);
+      issued = result;
+      return result;
+    });
+    const token = issued ?? (await this.acs.getToken(mapping.acsId!, request.acsScopes, request.expiresInMinutes));
+    return { identity: toView(mapping), accessToken: toTokenView(token, request), created };
+  }
+
+  async revokeTokens(caller: Caller | null, appUserId?: string | null): Promise<{ identity: IdentityView; revokedAt: Date }> {
+    const user = resolveTarget(caller, appUserId);
+    const mapping = await this.requireActive(user);
+    await this.acs.revokeTokens(mapping.acsId!);
+    const revokedAt = new Date();
+    const updated = (await this.mappings.markRevoked(mapping, revokedAt)) ?? { ...mapping, tokensRevokedAt: revokedAt };
+    return { identity: toView(updated), revokedAt };
+  }
+
+  /** Deletes the ACS identity first, then the mapping: a failure in between leaves a `deleting` mapping to retry. */
+  async deleteUser(caller: Caller | null, appUserId?: string | null): Promise<{ appUserId: string; deletedIdentityId: string }> {
+    const user = resolveTarget(caller, appUserId);
+    const existing = await this.mappings.find(user);
+    if (!existing || existing.state === 'pending') throw notFound(user);
+    this.checkResource(existing);
+    const deleting = await this.mappings.markDeleting(existing);
+    if (!deleting) throw notFound(user);
+    try {
+      await this.acs.deleteUser(deleting.acsId!);
+    } catch (error) {
+      // An identity that is already gone in ACS counts as deleted.
+      if (!(error instanceof GatewayError && error.code === ErrorCode.IDENTITY_NOT_FOUND)) throw error;
+    }
+    await this.mappings.remove(deleting);
+    return { appUserId: user.appUserId, deletedIdentityId: deleting.acsId! };
+  }
+
+  private validate(args: TokenArgs): TokenRequest {
+    return validateTokenRequest(args.scopes, args.expiresInMinutes, this.tokenRules);
+  }
+
+  private async findIdentity(user: AppUserRef): Promise<IdentityView | null> {
+    const mapping = await this.mappings.find(user);
+    return mapping?.state === 'active' ? toView(mapping) : null;
+  }
+
+  private async requireActive(user: AppUserRef): Promise<IdentityMapping> {
+    const found = await this.mappings.find(user);
+    const mapping = found && (await this.mappings.waitUntilSettled(user, found));
+    if (!mapping) throw notFound(user);
+    this.checkResource(mapping);
+    return mapping;
+  }
+
+  /**
+   * Returns the user's active mapping, creating the ACS identity only when this call reserved the app user.
+   * A failed creation releases the reservation, so the next call starts clean.
+   */
+  private async ensureIdentity(
+    user: AppUserRef,
+    createInAcs: () => Promise<{ id: string }>,
+  ): Promise<{ mapping: IdentityMapping; created: boolean }> {
+    for (;;) {
+      const reservation = await this.mappings.reserve(user);
+      if (!reservation.reserved) {
+        const settled = await this.mappings.waitUntilSettled(user, reservation.mapping);
+        if (settled) {
+          this.checkResource(settled);
+          return { mapping: settled, created: false };
+        }
+        continue; // it was deleted meanwhile: reserve again
+      }
+      let acsId: string;
+      try {
+        ({ id: acsId } = await createInAcs());
+      } catch (error) {
+        await this.mappings.release(user, reservation.reservationId);
+        throw error;
+      }
+      const active = await this.mappings.activate(user, reservation.reservationId, acsId);
+      if (!active) {
+        // Our reservation vanished while ACS worked: undo the identity rather than orphan it.
+        await this.acs.deleteUser(acsId).catch(() => undefined);
+        throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The identity could not be recorded; retry.');
+      }
+      return { mapping: active, created: true };
+    }
+  }
+
+  private checkResource(mapping: IdentityMapping): void {
+    if (mapping.acsResource !== this.acs.resourceKey) {
+      throw new GatewayError(
+        ErrorCode.IDENTITY_RESOURCE_MISMATCH,
+        `This app user's ACS identity belongs to another ACS resource (${mapping.acsResource}) than the configured one (${this.acs.resourceKey}). Point the gateway back at that resource, or delete and recreate the user.`,
+      );
+    }
+  }
+}
+
+function notFound(user: AppUserRef): GatewayError {
+  return new GatewayError(ErrorCode.IDENTITY_NOT_FOUND, `App user "${user.appUserId}" has no ACS identity; call createUser first.`);
+}
+
+function toView(mapping: IdentityMapping): IdentityView {
+  return {
+    id: mapping.acsId!,
+    appUserId: mapping.appUserId,
+    createdAt: mapping.createdAt,
+    tokensRevokedAt: mapping.tokensRevokedAt ?? null,
+  };
+}
+
+function toTokenView(token: AcsToken, request: TokenRequest): TokenView {
+  return { token: token.token, expiresOn: token.expiresOn, scopes: request.scopeNames };
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mongo } from 'mongoose';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { IdentityMapping, IdentityMappingModel } from '../models/identityMapping.js';
+import type { AppUserRef } from './accessPolicy.js';
+
+export type Reservation =
+  | { reserved: true; mapping: IdentityMapping; reservationId: string }
+  | { reserved: false; mapping: IdentityMapping };
+
+const DUPLICATE_KEY = 11000;
+const POLL_INTERVAL_MS = 25;
+
+/** Persistence of mappings, with database failures turned into UPSTREAM_UNAVAILABLE. */
+export class MappingStore {
+  constructor(
+    private readonly model: IdentityMappingModel,
+    private readonly options: { acsResource: string; pendingWaitMs: number },
+  ) {}
+
+  find(user: AppUserRef): Promise<IdentityMapping | null> {
+    return guard(() => this.model.findOne(keyOf(user)).lean<IdentityMapping>().exec());
+  }
+
+  /** Claims the app user before ACS is called; whoever inserts the pending mapping creates the identity. */
+  async reserve(user: AppUserRef): Promise<Reservation> {
+    const reservationId = randomUUID();
+    const now = new Date();
+    for (;;) {
+      try {
+        const result = await guard(() =>
+          this.model
+            .findOneAndUpdate(
+              keyOf(user),
+              {
+                $setOnInsert: {
+                  ...keyOf(user),
+                  state: 'pending',
+                  acsResource: this.options.acsResource,
+                  reservationId,
+                  stateChangedAt: now,
+                },
+              },
+              { upsert: true, returnDocument: 'after', includeResultMetadata: true, lean: true },
+            )
+            .exec(),
+        );
+        const mapping = result.value as IdentityMapping | null;
+        if (!mapping) throw new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'The mapping could not be reserved.');
+        return result.lastErrorObject?.updatedExisting === false
+          ? { reserved: true, mapping, reservationId }
+          : { reserved: false, mapping };
+      } catch (error) {
+        // Two upserts raced on the unique key: the other one won, so read its mapping on the next turn.
+        if (error instanceof DuplicateKeyError) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Records the ACS id on our own reservation; false when the reservation is gone (then the identity must be undone). */
+  async activate(user: AppUserRef, reservationId: string, acsId: string): Promise<IdentityMapping | null> {
+    return guard(() =>
+      this.model
+        .findOneAndUpdate(
+          { ...keyOf(user), state: 'pending', reservationId },
+          { $set: { state: 'active', acsId, stateChangedAt: new Date() }, $unset: { reservationId: 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<IdentityMapping>()
+        .exec(),
+    );
+  }
+
+  async release(user: AppUserRef, reservationId: string): Promise<void> {
+    await guard(() => this.model.deleteOne({ ...keyOf(user), state: 'pending', reservationId }).exec());
+  }
+
+  /** Waits while another request completes a pending or deleting mapping; returns what it settled to. */
+  async waitUntilSettled(user: AppUserRef, mapping: IdentityMapping): Promise<IdentityMapping | null> {
+    const deadline = Date.now() + this.options.pendingWaitMs;
+    let current: IdentityMapping | null = mapping;
+    while (current && current.state !== 'active') {
+      if (Date.now() >= deadline) {
+        throw new GatewayError(
+          ErrorCode.UPSTREAM_UNAVAILABLE,
+          `Another request is still ${current.state === 'pending' ? 'creating' : 'deleting'} this identity; retry shortly.`,
+          { retryAfterSeconds: 1 },
+        );
+      }
+      await sleep(POLL_INTERVAL_MS);
+      current = await this.find(user);
+    }
+    return current;
+  }
+
+  async markRevoked(mapping: IdentityMapping, revokedAt: Date): Promise<IdentityMapping | null> {
+    return guard(() =>
+      this.model
+        .findOneAndUpdate(
+          { _id: mapping._id, state: 'active' },
+          { $set: { tokensRevokedAt: revokedAt } },
+          { returnDocument: 'after' },
+        )
+        .lean<IdentityMapping>()
+        .exec(),
+    );
+  }
+
+  /** Moves an active mapping to deleting; null when another request got there first. */
+  async markDeleting(mapping: IdentityMapping): Promise<IdentityMapping | null> {
+    return guard(() =>
+      this.model
+        .findOneAndUpdate(
+          { _id: mapping._id, state: { $in: ['active', 'deleting'] } },
+          { $set: { state: 'deleting', stateChangedAt: new Date() } },
+          { returnDocument: 'after' },
+        )
+        .lean<IdentityMapping>()
+        .exec(),
+    );
+  }
+
+  async remove(mapping: IdentityMapping): Promise<void> {
+    await guard(() => this.model.deleteOne({ _id: mapping._id, state: 'deleting' }).exec());
+  }
+}
+
+class DuplicateKeyError extends Error {}
+
+const keyOf = ({ issuer, appUserId }: AppUserRef) => ({ issuer, appUserId });
+
+/** Any database failure reaches the caller as UPSTREAM_UNAVAILABLE, never as a driver message. */
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    if (error instanceof mongo.MongoServerError && error.code === DUPLICATE_KEY) {
+      throw new DuplicateKeyError();
+    }
+    throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The mapping database is unavailable; retry later.', { cause: error });
+  }
+}

@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { startGateway, type RunningGateway } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { uniqueDbUri } from '../support/mongo.js';
+import { graphql, type GraphqlResponse } from './graphqlClient.js';
+import { startTestIssuer, type TestIssuer } from './testIssuer.js';
+
+/** Real parts for a gateway test: the ACS emulator, a test OIDC issuer, a fresh database, and the gateway over HTTP. */
+export interface Harness {
+  emulator: RunningEmulator;
+  issuer: TestIssuer;
+  mongoUri: string;
+  gateway: RunningGateway;
+  /** Every log line the gateway wrote, for checks that secrets never reach the logs. */
+  logLines: string[];
+  env: Record<string, string>;
+  gql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphqlResponse<Data>>;
+  tokenFor(sub: string, roles?: string[]): Promise<string>;
+  /** Another gateway instance on the same emulator, issuer and database. */
+  startInstance(env?: Record<string, string>): Promise<RunningGateway>;
+  restartGateway(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  name: string;
+  env?: Record<string, string>;
+}
+
+export async function startHarness({ name, env: extraEnv = {} }: HarnessOptions): Promise<Harness> {
+  const emulator = await startEmulator();
+  const issuer = await startTestIssuer();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-test-'));
+  const mongoUri = uniqueDbUri(name);
+  const logLines: string[] = [];
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'debug',
+    MONGODB_URI: mongoUri,
+    COMMUNICATION_SERVICES_CONNECTION_STRING: emulator.connectionString,
+    ...issuer.env,
+    ...extraEnv,
+  };
+  const instances: RunningGateway[] = [];
+  const launch = async (overrides: Record<string, string> = {}) => {
+    const logger = createLogger({
+      level: 'debug',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+          done();
+        },
+      }),
+    });
+    const instance = await startGateway(loadConfig({ ...env, ...overrides }), { logger });
+    instances.push(instance);
+    return instance;
+  };
+
+  const harness: Harness = {
+    emulator,
+    issuer,
+    mongoUri,
+    gateway: await launch(),
+    logLines,
+    env,
+    gql: (query, variables, token) => graphql(harness.gateway.url, query, variables, token),
+    tokenFor: (sub, roles = []) => issuer.token(sub, { roles }),
+    startInstance: launch,
+    async restartGateway() {
+      await harness.gateway.stop();
+      instances.splice(instances.indexOf(harness.gateway), 1);
+      harness.gateway = await launch();
+    },
+    async stop() {
+      await Promise.all(instances.map((instance) => instance.stop()));
+      await issuer.close();
+      await emulator.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
