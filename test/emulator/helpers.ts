@@ -15,6 +15,8 @@ export interface RawRequest {
   date?: string;
   /** Sends this body while signing `body` (a tampered body). */
   sentBody?: string;
+  /** Signs this path while sending `path`. */
+  signedPath?: string;
 }
 
 export interface RawResponse {
@@ -28,7 +30,7 @@ export function rawRequest(emu: RunningEmulator, r: RawRequest): Promise<RawResp
   const sentBody = r.sentBody ?? signedBody;
   const headers = signedHeaders(r.key ?? emu.accessKey, {
     method: r.method,
-    pathAndQuery: r.path,
+    pathAndQuery: r.signedPath ?? r.path,
     host: new URL(emu.endpoint).host,
     date: r.date ?? new Date().toUTCString(),
     body: signedBody,
