@@ -90,7 +90,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       server.listen(config.port, config.host, resolve);
     });
     const port = (server.address() as AddressInfo).port;
-    const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
+    const local = ['0.0.0.0', '127.0.0.1', '::'].includes(config.host);
+    const url = `http://${local ? 'localhost' : config.host}:${port}/graphql`;
     logger.info({ url }, 'gateway ready');
 
     return {
