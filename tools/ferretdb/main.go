@@ -8,12 +8,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -22,6 +24,8 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:0", "TCP address to listen on; port 0 picks a free one")
 	dataDir := flag.String("data-dir", "", "directory for the SQLite databases (required)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	stdinGuard := flag.Bool("exit-on-stdin-close", false,
+		"stop when stdin reaches EOF; the launcher holds a pipe open so a crashed parent never leaves this process behind")
 	flag.Parse()
 
 	if *dataDir == "" {
@@ -53,6 +57,18 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+
+	if *stdinGuard {
+		// The parent's end of the pipe closes when it exits for any reason, SIGKILL included.
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			logger.Warn("stdin closed: the parent process is gone, shutting down")
+			stop()
+			// A wedged shutdown must not keep an orphan alive.
+			time.Sleep(5 * time.Second)
+			os.Exit(1)
+		}()
+	}
 
 	done := make(chan struct{})
 	go func() {
