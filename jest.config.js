@@ -9,5 +9,8 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
+  // One embedded MongoDB (or MONGODB_URI) for the whole run; tests get databases via test/support/mongo.ts.
+  globalSetup: '<rootDir>/test/support/globalSetup.mjs',
+  globalTeardown: '<rootDir>/test/support/globalTeardown.mjs',
   maxWorkers: 2,
 };
