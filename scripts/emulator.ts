@@ -35,3 +35,10 @@ const stop = (): void => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+
+// `npm run emulator` runs us under `sh -c`, which does not pass npm's SIGTERM on; without this check
+// a `kill <npm pid>` would leave the emulator running, re-parented to init.
+const launcher = process.ppid;
+setInterval(() => {
+  if (process.ppid !== launcher) stop();
+}, 500).unref();
