@@ -44,6 +44,28 @@ export class IdentityService {
     return this.findIdentity(resolveTarget(caller, appUserId));
   }
 
+  /**
+   * `User.communicationIdentity` for a supergraph: the same rule as `communicationIdentity` (self, or the admin role),
+   * except that another user's identity is null rather than FORBIDDEN, so the rest of a joined `User` still resolves.
+   */
+  async identityOfUser(caller: Caller | null, appUserId: string): Promise<IdentityView | null> {
+    const self = requireCaller(caller);
+    if (appUserId !== self.userId && !self.isAdmin) return null;
+    return this.findIdentity({ issuer: self.issuer, appUserId });
+  }
+
+  /**
+   * Resolves a `CommunicationIdentity` entity reference by its ACS id: visible to the user it belongs to and to admins
+   * of the same identity provider; null for anyone else, exactly as if it did not exist.
+   */
+  async identityByAcsId(caller: Caller | null, acsId: string): Promise<IdentityView | null> {
+    const self = requireCaller(caller);
+    const mapping = await this.mappings.findByAcsId(acsId);
+    if (mapping?.state !== 'active' || mapping.issuer !== self.issuer) return null;
+    if (mapping.appUserId !== self.userId && !self.isAdmin) return null;
+    return toView(mapping);
+  }
+
   /** Idempotent: one app user has exactly one ACS identity, however many calls race. */
   async createUser(caller: Caller | null, appUserId?: string | null): Promise<{ identity: IdentityView; created: boolean }> {
     const user = resolveTarget(caller, appUserId);

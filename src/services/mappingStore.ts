@@ -23,6 +23,11 @@ export class MappingStore {
     return guard(() => this.model.findOne(keyOf(user)).lean<IdentityMapping>().exec());
   }
 
+  /** The mapping holding an ACS identity, whichever app user it belongs to (the `acs_id` index is unique). */
+  findByAcsId(acsId: string): Promise<IdentityMapping | null> {
+    return guard(() => this.model.findOne({ acsId }).lean<IdentityMapping>().exec());
+  }
+
   /** Claims the app user before ACS is called; whoever inserts the pending mapping creates the identity. */
   async reserve(user: AppUserRef): Promise<Reservation> {
     const reservationId = randomUUID();
