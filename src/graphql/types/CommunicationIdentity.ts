@@ -1,5 +1,7 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
+// A federation entity: other subgraphs may hold an ACS id and join the identity through `_entities`.
+@Directive('@key(fields: "id")')
 @ObjectType({ description: "An app user's ACS identity." })
 export class CommunicationIdentity {
   @Field(() => ID, { description: 'The ACS communicationUserId, 8:acs:…' })

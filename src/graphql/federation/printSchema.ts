@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { buildGatewaySchema } from '../schema.js';
+
+export const SCHEMA_HEADER = [
+  '# GENERATED FILE, do not edit: `npm run schema` prints it from the TypeGraphQL code (src/graphql).',
+  '# The Apollo Federation 2 subgraph schema of the ACS identity gateway, federation directives included.',
+  '# `npm run schema:check` (and test/federation/schemaDrift.test.ts) fail when it differs from the code.',
+].join('\n');
+
+/** The subgraph schema as `schema.graphql` holds it. Building needs no services: no resolver runs. */
+export async function printGatewaySchema(): Promise<string> {
+  const schema = await buildGatewaySchema({
+    get(someClass: { name?: string }) {
+      throw new Error(`Printing the schema resolves nothing (asked for ${someClass.name ?? 'a class'}).`);
+    },
+  });
+  return `${SCHEMA_HEADER}\n\n${printSubgraphSchema(schema)}\n`;
+}
