@@ -166,10 +166,9 @@ describe('emulator rejections', () => {
   );
 
   it('works with the SDK pinned to an older api-version', async () => {
-    const client = new CommunicationIdentityClient(emu.connectionString, {
-      allowInsecureConnection: true,
-      apiVersion: '2022-06-01',
-    } as ConstructorParameters<typeof CommunicationIdentityClient>[1]);
+    // apiVersion is read by the SDK's generated client but missing from its public options type.
+    const options = { allowInsecureConnection: true, apiVersion: '2022-06-01' };
+    const client = new CommunicationIdentityClient(emu.connectionString, options);
     const { token } = await client.createUserAndToken(['voip']);
     expect(token).toBeTruthy();
   });
