@@ -16,6 +16,7 @@ import { formatError } from './graphql/formatError.js';
 import { IdentityResolver } from './graphql/resolvers/IdentityResolver.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { createGraphqlHandler } from './http/graphqlHandler.js';
+import { addGraphiqlRoutes } from './http/graphiql.js';
 import { createHttpServer, sendJson } from './http/server.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { identityMappingModel } from './models/identityMapping.js';
@@ -84,6 +85,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         }),
       }),
     });
+    addGraphiqlRoutes(routes, { production: config.production });
 
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
