@@ -70,7 +70,7 @@ describe('npm run emulator', () => {
     const run = await launch('npm', ['run', 'emulator', '--silent']);
     run.child.kill('SIGTERM');
     await once(run.child, 'exit');
-    for (let i = 0; i < 40 && !(await portIsClosed(run.port)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !(await portIsClosed(run.port)); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await portIsClosed(run.port)).toBe(true);
   }, 180_000);
 
