@@ -1,25 +1,36 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import mongoose, { type Connection } from 'mongoose';
-import { AcsIdentityClient, type AcsCredential } from './acs/acsIdentityClient.js';
-import { createCallerVerifier, type CallerVerifier } from './auth/callerVerifier.js';
-import { loadDevIssuer } from './auth/devIssuer.js';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { AuditLog } from './audit/auditLog.js';
+import { connectAcs } from './bootstrap/acs.js';
+import { callerVerifierFor } from './bootstrap/callerVerifier.js';
+import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
+import { connectMongo } from './bootstrap/mongo.js';
 import type { GatewayConfig } from './config/config.js';
-import { startEmbeddedMongo, type EmbeddedMongo } from './db/embedded/index.js';
-import { startEmulator, type RunningEmulator } from './emulator/index.js';
+import type { RunningEmulator } from './emulator/index.js';
 import type { GatewayContext } from './graphql/context.js';
 import { formatError } from './graphql/formatError.js';
+import { auditPlugin } from './graphql/plugins/auditPlugin.js';
+import { observabilityPlugin } from './graphql/plugins/observabilityPlugin.js';
+import { queryLimitOptions } from './graphql/plugins/queryLimits.js';
+import { rateLimitPlugin } from './graphql/plugins/rateLimitPlugin.js';
+import { AuditResolver } from './graphql/resolvers/AuditResolver.js';
 import { IdentityResolver } from './graphql/resolvers/IdentityResolver.js';
 import { buildGatewaySchema } from './graphql/schema.js';
-import { createGraphqlHandler } from './http/graphqlHandler.js';
+import { corsFor } from './http/cors.js';
 import { addGraphiqlRoutes } from './http/graphiql.js';
-import { createHttpServer, sendJson } from './http/server.js';
+import { createGraphqlHandler } from './http/graphqlHandler.js';
+import { liveness, readiness } from './http/health.js';
+import { createHttpServer, type RouteHandler } from './http/server.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { auditEventModel } from './models/auditEvent.js';
 import { identityMappingModel } from './models/identityMapping.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { RateLimits } from './rateLimit/rateLimits.js';
 import { IdentityService } from './services/identityService.js';
 import { MappingStore } from './services/mappingStore.js';
 
@@ -31,67 +42,95 @@ export interface RunningGateway {
   url: string;
   port: number;
   logger: Logger;
+  metrics: GatewayMetrics;
   /** Set when the gateway started its own ACS emulator. */
   emulator?: RunningEmulator;
-  mongoUri: string;
+  /** Stops taking requests, lets in-flight ones finish (up to SHUTDOWN_TIMEOUT_MS), then closes everything. */
   stop(): Promise<void>;
 }
 
 /** Starts the gateway and whatever embedded services its configuration asks for. */
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const cleanups: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'cleanup failed'));
-  };
+  const metrics = new GatewayMetrics();
+  const cleanups: Cleanups = [];
+  const stopAll = () => runCleanups(cleanups, (error) => logger.warn({ err: error }, 'a stop step failed'));
 
   try {
-    const acs = await connectAcs(config, logger, cleanups);
-    const { connection, mongoUri } = await connectMongo(config, logger, cleanups);
-    const verifyCaller = await createVerifier(config);
+    const acs = await connectAcs(config, logger, cleanups, metrics.recordAcsCall);
+    const connection = await connectMongo(config, logger, cleanups);
+    const verifyCaller = await callerVerifierFor(config);
 
-    const mappings = new MappingStore(identityMappingModel(connection), {
-      acsResource: acs.resourceKey,
-      pendingWaitMs: config.pendingMappingWaitMs,
-    });
-    await identityMappingModel(connection).createIndexes();
-    const identities = new IdentityService(acs, mappings, {
-      allowedScopes: config.allowedScopes,
-      defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes,
-    });
-    const resolverInstances = new Map<unknown, unknown>([[IdentityResolver, new IdentityResolver(identities)]]);
-    const schema = await buildGatewaySchema({ get: (someClass) => resolverInstances.get(someClass) });
+    const mappingModel = identityMappingModel(connection);
+    const auditModel = auditEventModel(connection);
+    await Promise.all([mappingModel.createIndexes(), auditModel.createIndexes()]);
+    const identities = new IdentityService(
+      acs.client,
+      new MappingStore(mappingModel, { acsResource: acs.client.resourceKey, pendingWaitMs: config.pendingMappingWaitMs }),
+      { allowedScopes: config.allowedScopes, defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes },
+    );
+    const audit = new AuditLog(auditModel);
+    const resolverInstances = new Map<unknown, unknown>([
+      [IdentityResolver, new IdentityResolver(identities)],
+      [AuditResolver, new AuditResolver(audit)],
+    ]);
+    const schema = await buildGatewaySchema({ get: (resolverClass) => resolverInstances.get(resolverClass) });
 
-    const routes = { '/healthz': (_req: unknown, res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, { status: 'ok' }) };
+    let draining = false;
+    const routes: Record<string, RouteHandler> = {
+      '/healthz': liveness,
+      '/readyz': readiness({ connection, acsProbeUrl: acs.probeUrl, isDraining: () => draining }),
+    };
+    if (config.http.metrics) {
+      routes['/metrics'] = async (_req, res) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+      };
+    }
     const server = createHttpServer({ routes, logger });
+
+    const limits = queryLimitOptions(config.queryLimits);
     const apollo = new ApolloServer<GatewayContext>({
       schema,
       formatError,
       includeStacktraceInErrorResponses: false,
       introspection: config.introspection,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled()],
-      logger: { debug: () => {}, info: () => {}, warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+      csrfPrevention: true,
+      allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
+      validationRules: limits.validationRules,
+      parseOptions: limits.parseOptions,
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.http.shutdownTimeoutMs }),
+        ApolloServerPluginLandingPageDisabled(),
+        observabilityPlugin(logger, metrics),
+        rateLimitPlugin(new RateLimits(config.rateLimits, connection), metrics),
+        auditPlugin(audit, logger),
+        ...limits.plugins,
+      ],
+      logger: { debug: () => {}, info: () => {}, warn: (message) => logger.warn(message), error: (message) => logger.error(message) },
     });
     await apollo.start();
     cleanups.push(() => apollo.stop());
 
-    Object.assign(routes, {
-      '/graphql': createGraphqlHandler({
-        apollo,
-        maxBodyBytes: 100 * 1024,
-        context: async (req) => ({
-          caller: await verifyCaller(headerValue(req.headers.authorization)),
-          requestId: headerValue(req.headers['x-request-id']) ?? crypto.randomUUID(),
-        }),
+    const graphql = createGraphqlHandler({
+      apollo,
+      maxBodyBytes: config.http.maxRequestBytes,
+      maxQueryCharacters: config.queryLimits.maxCharacters,
+      context: async (req) => ({
+        caller: await verifyCaller(firstHeader(req, 'authorization')),
+        requestId: requestIdOf(req),
+        clientIp: clientIpOf(req, config.http.trustProxy),
       }),
     });
+    const cors = corsFor(config.http.corsOrigins);
+    routes['/graphql'] = async (req, res, url) => {
+      res.setHeader('x-request-id', requestIdOf(req));
+      if (await cors(req, res)) return;
+      await graphql(req, res, url);
+    };
     addGraphiqlRoutes(routes, { production: config.production });
 
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, resolve);
-    });
-    const port = (server.address() as AddressInfo).port;
+    const port = await listen(server, config);
     const local = ['0.0.0.0', '127.0.0.1', '::'].includes(config.host);
     const url = `http://${local ? 'localhost' : config.host}:${port}/graphql`;
     logger.info({ url }, 'gateway ready');
@@ -100,9 +139,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       url,
       port,
       logger,
+      metrics,
       emulator: acs.emulator,
-      mongoUri,
-      stop: stopAll,
+      stop: async () => {
+        draining = true;
+        await stopAll();
+      },
     };
   } catch (error) {
     await stopAll();
@@ -110,70 +152,27 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   }
 }
 
-type Cleanups = Array<() => Promise<void>>;
-
-async function connectAcs(config: GatewayConfig, logger: Logger, cleanups: Cleanups): Promise<AcsIdentityClient & { emulator?: RunningEmulator }> {
-  let credential: AcsCredential;
-  let resourceKey: string;
-  let emulator: RunningEmulator | undefined;
-  if (config.acs.kind === 'embeddedEmulator') {
-    emulator = await startEmulator({ dataDir: path.join(config.dataDir, 'emulator') });
-    cleanups.push(() => emulator!.close());
-    credential = { kind: 'connectionString', connectionString: emulator.connectionString, endpoint: emulator.endpoint };
-    // The embedded emulator's port changes per start; its resource id does not.
-    resourceKey = `emulator:${emulator.resourceId}`;
-    logger.info({ endpoint: emulator.endpoint }, 'started the embedded ACS emulator');
-  } else {
-    credential = config.acs;
-    resourceKey = new URL(config.acs.endpoint).host;
-  }
-  const client = new AcsIdentityClient({ credential, timeoutMs: config.acs.timeoutMs, resourceKey });
-  return Object.assign(client, { emulator });
-}
-
-async function connectMongo(config: GatewayConfig, logger: Logger, cleanups: Cleanups): Promise<{ connection: Connection; mongoUri: string }> {
-  let mongoUri = config.mongo.uri;
-  if (!mongoUri) {
-    const embedded: EmbeddedMongo = await startEmbeddedMongo({
-      dataDir: path.join(config.dataDir, 'mongo'),
-      log: (message) => logger.info(message),
-    });
-    cleanups.push(() => embedded.stop());
-    mongoUri = new URL('acs_identity_gateway', embedded.uri).toString();
-    logger.info({ kind: embedded.kind }, 'started the embedded MongoDB');
-  }
-  const connection = mongoose.createConnection(mongoUri, {
-    serverSelectionTimeoutMS: config.mongo.timeoutMs,
-    socketTimeoutMS: config.mongo.timeoutMs * 2,
-    // Fail fast while MongoDB is down instead of queueing operations behind a reconnect.
-    bufferCommands: false,
-  });
-  cleanups.push(() => connection.close());
-  await connection.asPromise();
-  return { connection, mongoUri };
-}
-
-async function createVerifier(config: GatewayConfig): Promise<CallerVerifier> {
-  const { auth } = config;
-  const common = {
-    userIdClaim: auth.userIdClaim,
-    rolesClaim: auth.rolesClaim,
-    adminRole: auth.adminRole,
-    clockToleranceSeconds: auth.clockToleranceSeconds,
-  };
-  if (auth.kind === 'devIssuer') {
-    const dev = await loadDevIssuer(config.dataDir);
-    return createCallerVerifier({ ...common, issuer: dev.issuer, audience: dev.audience, jwks: dev.jwks, algorithms: dev.algorithms });
-  }
-  return createCallerVerifier({
-    ...common,
-    issuer: auth.issuer,
-    audience: auth.audience,
-    jwks: new URL(auth.jwksUri),
-    algorithms: auth.algorithms,
+function listen(server: Server, config: GatewayConfig): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
   });
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
+function firstHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** A caller-supplied id is kept when it is short and plain, so logs can be joined across services. */
+function requestIdOf(req: IncomingMessage): string {
+  const supplied = firstHeader(req, 'x-request-id');
+  const id = supplied && /^[\w.:-]{1,128}$/.test(supplied) ? supplied : randomUUID();
+  req.headers['x-request-id'] = id;
+  return id;
+}
+
+function clientIpOf(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? firstHeader(req, 'x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  return forwarded || req.socket.remoteAddress || 'unknown';
 }

@@ -51,8 +51,29 @@ const envSchema = z.object({
 
   ALLOWED_SCOPES: commaList,
   DEFAULT_TOKEN_EXPIRES_IN_MINUTES: z.coerce.number().int().min(60).max(1440).default(1440),
-  PENDING_MAPPING_WAIT_MS: z.coerce.number().int().min(0).default(5000),
+  PENDING_MAPPING_WAIT_MS: z.coerce.number().int().min(0).default(15000),
   INTROSPECTION: booleanFlag(false).optional(),
+
+  CORS_ORIGINS: commaList,
+  TRUST_PROXY: booleanFlag(false),
+  ALLOW_BATCHED_REQUESTS: booleanFlag(false),
+  MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(102400),
+  MAX_QUERY_CHARACTERS: z.coerce.number().int().min(100).default(10000),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(8),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(10),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(1000),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(10).default(1000),
+  FIELD_SUGGESTIONS: booleanFlag(false).optional(),
+
+  RATE_LIMIT_STORE: z.enum(['mongo', 'memory', 'off']).default('mongo'),
+  RATE_LIMIT_ISSUE_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
+  METRICS: booleanFlag(true),
 });
 
 export type AcsConfig =
@@ -90,6 +111,28 @@ export interface GatewayConfig {
   defaultTokenExpiresInMinutes: number;
   pendingMappingWaitMs: number;
   introspection: boolean;
+  http: { corsOrigins: string[] | 'localhost'; trustProxy: boolean; maxRequestBytes: number; shutdownTimeoutMs: number; metrics: boolean };
+  queryLimits: QueryLimits;
+  rateLimits: RateLimitConfig;
+}
+
+export interface QueryLimits {
+  allowBatchedRequests: boolean;
+  maxCharacters: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  maxDirectives: number;
+  maxTokens: number;
+  fieldSuggestions: boolean;
+}
+
+export interface RateLimitConfig {
+  store: 'mongo' | 'memory' | 'off';
+  /** Requests per minute, per caller, for each limited operation. */
+  perUserPerMinute: { issueToken: number; createUserAndToken: number; otherMutations: number };
+  /** Requests per minute, per client IP, for traffic without a bearer token. */
+  anonymousPerMinute: number;
 }
 
 /** Asymmetric algorithms only: HMAC with a public key and `none` are never accepted. */
@@ -126,6 +169,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     defaultTokenExpiresInMinutes: e.DEFAULT_TOKEN_EXPIRES_IN_MINUTES,
     pendingMappingWaitMs: e.PENDING_MAPPING_WAIT_MS,
     introspection: e.INTROSPECTION ?? !production,
+    http: {
+      // Outside production, browser tools on any localhost port may call; in production only listed origins.
+      corsOrigins: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : production ? [] : 'localhost',
+      trustProxy: e.TRUST_PROXY,
+      maxRequestBytes: e.MAX_REQUEST_BYTES,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      metrics: e.METRICS,
+    },
+    queryLimits: {
+      allowBatchedRequests: e.ALLOW_BATCHED_REQUESTS,
+      maxCharacters: e.MAX_QUERY_CHARACTERS,
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_QUERY_ALIASES,
+      maxCost: e.MAX_QUERY_COST,
+      maxDirectives: e.MAX_QUERY_DIRECTIVES,
+      maxTokens: e.MAX_QUERY_TOKENS,
+      fieldSuggestions: e.FIELD_SUGGESTIONS ?? !production,
+    },
+    rateLimits: {
+      store: e.RATE_LIMIT_STORE,
+      perUserPerMinute: {
+        issueToken: e.RATE_LIMIT_ISSUE_TOKEN_PER_MINUTE,
+        createUserAndToken: e.RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE,
+        otherMutations: e.RATE_LIMIT_MUTATIONS_PER_MINUTE,
+      },
+      anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    },
   };
 }
 

@@ -7,10 +7,12 @@ export interface GraphqlHandlerOptions {
   apollo: ApolloServer<GatewayContext>;
   context: (req: IncomingMessage) => Promise<GatewayContext>;
   maxBodyBytes: number;
+  /** Longer query texts are refused before parsing; graphql-armor has no character limit of its own. */
+  maxQueryCharacters: number;
 }
 
 /** Apollo's framework-neutral integration over node:http: four fixed routes need no web framework. */
-export function createGraphqlHandler({ apollo, context, maxBodyBytes }: GraphqlHandlerOptions) {
+export function createGraphqlHandler({ apollo, context, maxBodyBytes, maxQueryCharacters }: GraphqlHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     let body: unknown;
     try {
@@ -18,6 +20,10 @@ export function createGraphqlHandler({ apollo, context, maxBodyBytes }: GraphqlH
     } catch (error) {
       const tooLarge = error instanceof PayloadTooLargeError;
       return sendJsonError(res, tooLarge ? 413 : 400, tooLarge ? 'The request body is too large.' : 'The request body is not valid JSON.');
+    }
+
+    if (longestQuery(body, url) > maxQueryCharacters) {
+      return sendJsonError(res, 400, `The query is longer than ${maxQueryCharacters} characters.`);
     }
 
     const headers = new HeaderMap();
@@ -38,6 +44,15 @@ export function createGraphqlHandler({ apollo, context, maxBodyBytes }: GraphqlH
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+function longestQuery(body: unknown, url: URL): number {
+  const requests = Array.isArray(body) ? body : [body];
+  const lengths = requests.map((request) => {
+    const query = (request as { query?: unknown } | undefined)?.query;
+    return typeof query === 'string' ? query.length : 0;
+  });
+  return Math.max(url.searchParams.get('query')?.length ?? 0, ...lengths);
 }
 
 class InvalidJsonError extends Error {}

@@ -10,7 +10,9 @@ export type Reservation =
   | { reserved: false; mapping: IdentityMapping };
 
 const DUPLICATE_KEY = 11000;
-const POLL_INTERVAL_MS = 25;
+/** Waiting requests poll with backoff, so a crowd of them cannot starve the one doing the work. */
+const FIRST_POLL_MS = 20;
+const MAX_POLL_MS = 250;
 
 /** Persistence of mappings, with database failures turned into UPSTREAM_UNAVAILABLE. */
 export class MappingStore {
@@ -28,39 +30,31 @@ export class MappingStore {
     return guard(() => this.model.findOne({ acsId }).lean<IdentityMapping>().exec());
   }
 
-  /** Claims the app user before ACS is called; whoever inserts the pending mapping creates the identity. */
+  /**
+   * Claims the app user before ACS is called; whoever inserts the pending mapping creates the identity.
+   * A plain insert, not an upsert: FerretDB v1 runs an upsert on an existing document as read-modify-write,
+   * which can write back a stale copy over a concurrent activation.
+   */
   async reserve(user: AppUserRef): Promise<Reservation> {
     const reservationId = randomUUID();
-    const now = new Date();
     for (;;) {
       try {
-        const result = await guard(() =>
-          this.model
-            .findOneAndUpdate(
-              keyOf(user),
-              {
-                $setOnInsert: {
-                  ...keyOf(user),
-                  state: 'pending',
-                  acsResource: this.options.acsResource,
-                  reservationId,
-                  stateChangedAt: now,
-                },
-              },
-              { upsert: true, returnDocument: 'after', includeResultMetadata: true, lean: true },
-            )
-            .exec(),
+        const created = await guard(() =>
+          this.model.create({
+            ...keyOf(user),
+            state: 'pending',
+            acsResource: this.options.acsResource,
+            reservationId,
+            stateChangedAt: new Date(),
+          }),
         );
-        const mapping = result.value as IdentityMapping | null;
-        if (!mapping) throw new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'The mapping could not be reserved.');
-        return result.lastErrorObject?.updatedExisting === false
-          ? { reserved: true, mapping, reservationId }
-          : { reserved: false, mapping };
+        return { reserved: true, mapping: created.toObject() as IdentityMapping, reservationId };
       } catch (error) {
-        // Two upserts raced on the unique key: the other one won, so read its mapping on the next turn.
-        if (error instanceof DuplicateKeyError) continue;
-        throw error;
+        if (!(error instanceof DuplicateKeyError)) throw error;
       }
+      // Someone else holds the app user: return their mapping, or insert again if it vanished meanwhile.
+      const existing = await this.find(user);
+      if (existing) return { reserved: false, mapping: existing };
     }
   }
 
@@ -86,6 +80,7 @@ export class MappingStore {
   async waitUntilSettled(user: AppUserRef, mapping: IdentityMapping): Promise<IdentityMapping | null> {
     const deadline = Date.now() + this.options.pendingWaitMs;
     let current: IdentityMapping | null = mapping;
+    let pollMs = FIRST_POLL_MS;
     while (current && current.state !== 'active') {
       if (Date.now() >= deadline) {
         throw new GatewayError(
@@ -94,7 +89,8 @@ export class MappingStore {
           { retryAfterSeconds: 1 },
         );
       }
-      await sleep(POLL_INTERVAL_MS);
+      await sleep(pollMs);
+      pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
       current = await this.find(user);
     }
     return current;

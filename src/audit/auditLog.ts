@@ -1,0 +1,86 @@
+import { isValidObjectId } from 'mongoose';
+import type { Caller } from '../auth/caller.js';
+import { badInput, ErrorCode, GatewayError } from '../errors.js';
+import type { AuditEventModel, AuditEventRecord } from '../models/auditEvent.js';
+import { requireCaller } from '../services/accessPolicy.js';
+
+export interface AuditEntry {
+  requestId: string;
+  action: string;
+  outcome: 'success' | 'failure';
+  errorCode?: string;
+  actor: Caller;
+  subjectAppUserId: string;
+  identityId?: string;
+}
+
+export interface AuditEventView {
+  id: string;
+  at: Date;
+  requestId: string;
+  action: string;
+  outcome: string;
+  errorCode: string | null;
+  actorId: string;
+  subjectAppUserId: string;
+  identityId: string | null;
+}
+
+export interface AuditPage {
+  nodes: AuditEventView[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+const MAX_PAGE = 200;
+
+/** Writes and pages the append-only audit trail. */
+export class AuditLog {
+  constructor(private readonly model: AuditEventModel) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    await this.model.create({
+      at: new Date(),
+      requestId: entry.requestId,
+      action: entry.action,
+      outcome: entry.outcome,
+      errorCode: entry.errorCode,
+      actorIssuer: entry.actor.issuer,
+      actorId: entry.actor.userId,
+      subjectAppUserId: entry.subjectAppUserId,
+      identityId: entry.identityId,
+    });
+  }
+
+  /** Newest first; `after` is the previous page's endCursor. Admins only. */
+  async list(caller: Caller | null, args: { first: number; after?: string | null; appUserId?: string | null }): Promise<AuditPage> {
+    const self = requireCaller(caller);
+    if (!self.isAdmin) throw new GatewayError(ErrorCode.FORBIDDEN, 'Reading the audit trail needs the admin role.');
+    if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE) {
+      throw badInput('first', `first must be from 1 to ${MAX_PAGE}.`);
+    }
+    if (args.after && !isValidObjectId(args.after)) throw badInput('after', 'after must be an endCursor from a previous page.');
+    const filter = {
+      actorIssuer: self.issuer,
+      ...(args.appUserId && { subjectAppUserId: args.appUserId }),
+      ...(args.after && { _id: { $lt: args.after } }),
+    };
+    const rows = await this.model.find(filter).sort({ _id: -1 }).limit(args.first + 1).lean<AuditEventRecord[]>().exec();
+    const nodes = rows.slice(0, args.first).map(toView);
+    return { nodes, endCursor: nodes.at(-1)?.id ?? null, hasNextPage: rows.length > args.first };
+  }
+}
+
+function toView(event: AuditEventRecord): AuditEventView {
+  return {
+    id: event._id.toString(),
+    at: event.at,
+    requestId: event.requestId,
+    action: event.action,
+    outcome: event.outcome,
+    errorCode: event.errorCode ?? null,
+    actorId: event.actorId,
+    subjectAppUserId: event.subjectAppUserId,
+    identityId: event.identityId ?? null,
+  };
+}

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { AcsIdentityClient, type AcsCallRecord, type AcsCredential } from '../acs/acsIdentityClient.js';
+import type { GatewayConfig } from '../config/config.js';
+import { startEmulator, type RunningEmulator } from '../emulator/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { Cleanups } from './cleanups.js';
+
+export interface ConnectedAcs {
+  client: AcsIdentityClient;
+  /** Set when the gateway started its own emulator (no ACS resource configured, outside production). */
+  emulator?: RunningEmulator;
+  /** A URL whose answer (any HTTP status) shows that ACS is reachable. */
+  probeUrl: string;
+}
+
+export async function connectAcs(
+  config: GatewayConfig,
+  logger: Logger,
+  cleanups: Cleanups,
+  onCall: (call: AcsCallRecord) => void,
+): Promise<ConnectedAcs> {
+  let credential: AcsCredential;
+  let resourceKey: string;
+  let emulator: RunningEmulator | undefined;
+  if (config.acs.kind === 'embeddedEmulator') {
+    emulator = await startEmulator({ dataDir: path.join(config.dataDir, 'emulator') });
+    const started = emulator;
+    cleanups.push(() => started.close());
+    credential = { kind: 'connectionString', connectionString: emulator.connectionString, endpoint: emulator.endpoint };
+    // The embedded emulator's port changes per start; its resource id does not.
+    resourceKey = `emulator:${emulator.resourceId}`;
+    logger.info({ endpoint: emulator.endpoint }, 'started the embedded ACS emulator');
+  } else {
+    credential = config.acs;
+    resourceKey = new URL(config.acs.endpoint).host;
+  }
+  const client = new AcsIdentityClient({ credential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall });
+  return { client, emulator, probeUrl: credential.endpoint };
+}

@@ -1,0 +1,19 @@
+import { createCallerVerifier, type CallerVerifier } from '../auth/callerVerifier.js';
+import { loadDevIssuer } from '../auth/devIssuer.js';
+import type { GatewayConfig } from '../config/config.js';
+
+/** The configured OpenID Connect provider, or the development issuer outside production. */
+export async function callerVerifierFor(config: GatewayConfig): Promise<CallerVerifier> {
+  const { auth } = config;
+  const common = {
+    userIdClaim: auth.userIdClaim,
+    rolesClaim: auth.rolesClaim,
+    adminRole: auth.adminRole,
+    clockToleranceSeconds: auth.clockToleranceSeconds,
+  };
+  if (auth.kind === 'devIssuer') {
+    const dev = await loadDevIssuer(config.dataDir);
+    return createCallerVerifier({ ...common, issuer: dev.issuer, audience: dev.audience, jwks: dev.jwks, algorithms: dev.algorithms });
+  }
+  return createCallerVerifier({ ...common, issuer: auth.issuer, audience: auth.audience, jwks: new URL(auth.jwksUri), algorithms: auth.algorithms });
+}

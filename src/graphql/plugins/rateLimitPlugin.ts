@@ -1,0 +1,76 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { ErrorCode, GatewayError } from '../../errors.js';
+import type { GatewayMetrics } from '../../observability/metrics.js';
+import type { LimitedOperation, RateLimits } from '../../rateLimit/rateLimits.js';
+import type { GatewayContext } from '../context.js';
+
+const LIMITED_FIELDS: Record<string, LimitedOperation> = {
+  issueToken: 'issueToken',
+  createUserAndToken: 'createUserAndToken',
+};
+
+/**
+ * Charges each root mutation field (so aliasing one mutation ten times costs ten), and every
+ * anonymous request per IP, once the operation is known and before anything executes.
+ */
+export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, contextValue }) {
+          const { caller, clientIp } = contextValue;
+          if (!operation) return;
+          try {
+            if (!caller) {
+              await limits.consume('anonymous', null, clientIp);
+              return;
+            }
+            const charges = new Map<LimitedOperation, number>();
+            if (operation.operation === 'mutation') chargeFields(operation.selectionSet, fragmentsOf(document), charges);
+            for (const [limited, count] of charges) {
+              await limits.consume(limited, caller, clientIp, count);
+            }
+          } catch (error) {
+            if (error instanceof GatewayError && error.code === ErrorCode.RATE_LIMITED) {
+              metrics.rateLimited.inc({ operation: operation.name?.value ?? operation.operation });
+            }
+            throw error;
+          }
+        },
+        async willSendResponse({ errors, response }) {
+          const limited = errors?.find((error) => error.extensions?.code === ErrorCode.RATE_LIMITED);
+          const retryAfter = limited?.extensions?.retryAfterSeconds;
+          if (retryAfter !== undefined) response.http.headers.set('retry-after', String(retryAfter));
+        },
+      };
+    },
+  };
+}
+
+/** Root fields, including those reached through fragments, so a fragment cannot hide a mutation. */
+function chargeFields(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  charges: Map<LimitedOperation, number>,
+): void {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const limited = LIMITED_FIELDS[selection.name.value] ?? 'mutation';
+      if (selection.name.value !== '__typename') charges.set(limited, (charges.get(limited) ?? 0) + 1);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      chargeFields(selection.selectionSet, fragments, charges);
+    } else {
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) chargeFields(fragment.selectionSet, new Map([...fragments].filter(([name]) => name !== fragment.name.value)), charges);
+    }
+  }
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  return new Map(
+    document.definitions
+      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+}

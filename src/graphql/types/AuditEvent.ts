@@ -1,0 +1,31 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'One identity or token operation, as the audit trail recorded it. Never holds token material.' })
+export class AuditEvent {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Date)
+  at!: Date;
+
+  @Field(() => String, { description: 'The request id, as in the logs and the x-request-id header.' })
+  requestId!: string;
+
+  @Field(() => String, { description: 'The mutation: createUser, issueToken, createUserAndToken, revokeTokens or deleteUser.' })
+  action!: string;
+
+  @Field(() => String, { description: 'success or failure.' })
+  outcome!: string;
+
+  @Field(() => String, { nullable: true, description: 'The error code of a failure.' })
+  errorCode!: string | null;
+
+  @Field(() => ID, { description: 'Who asked: the caller\'s app user id.' })
+  actorId!: string;
+
+  @Field(() => ID, { description: 'On whom: the app user acted on.' })
+  subjectAppUserId!: string;
+
+  @Field(() => ID, { nullable: true, description: 'The ACS identity involved, when known.' })
+  identityId!: string | null;
+}

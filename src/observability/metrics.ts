@@ -1,0 +1,60 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { AcsCallRecord } from '../acs/acsIdentityClient.js';
+
+/** The gateway's Prometheus metrics, on a registry of its own so several instances can share a process. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'gateway_graphql_requests_total',
+    help: 'GraphQL operations by operation name and outcome.',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'gateway_graphql_request_duration_seconds',
+    help: 'GraphQL operation latency.',
+    labelNames: ['operation'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly errors = new Counter({
+    name: 'gateway_graphql_errors_total',
+    help: 'GraphQL errors by extensions.code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly acsCalls = new Counter({
+    name: 'gateway_acs_requests_total',
+    help: 'Calls to ACS Identity by operation, outcome and HTTP status.',
+    labelNames: ['operation', 'outcome', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly acsDuration = new Histogram({
+    name: 'gateway_acs_request_duration_seconds',
+    help: 'Latency of calls to ACS Identity, retries included.',
+    labelNames: ['operation'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: 'gateway_rate_limit_rejections_total',
+    help: 'Requests refused by the gateway rate limits, by operation.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+  }
+
+  recordAcsCall = (call: AcsCallRecord): void => {
+    this.acsCalls.inc({ operation: call.operation, outcome: call.outcome, status: String(call.statusCode ?? (call.outcome === 'success' ? 'ok' : 'none')) });
+    this.acsDuration.observe({ operation: call.operation }, call.durationMs / 1000);
+  };
+}
