@@ -1,0 +1,218 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RunningGateway } from '../../src/app.js';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded/index.js';
+import { errorCode, graphql } from '../helpers/graphqlClient.js';
+import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+
+const CREATE_USER = 'mutation { createUser { created identity { id } } }';
+const ISSUE_TOKEN = 'mutation { issueToken(input: { scopes: [CHAT] }) { accessToken { token } } }';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ name: 'gateway_protection', env: { RATE_LIMIT_ISSUE_TOKEN_PER_MINUTE: '4' } });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+describe('query limits', () => {
+  let strict: RunningGateway;
+  beforeAll(async () => {
+    strict = await h.startInstance({ MAX_QUERY_DEPTH: '1', MAX_QUERY_COST: '40', MAX_QUERY_TOKENS: '200', MAX_QUERY_CHARACTERS: '5000', MAX_QUERY_DIRECTIVES: '3' });
+  });
+
+  it.each([
+    ['depth', '{ me { id } }', 'GRAPHQL_VALIDATION_FAILED', 'epth'],
+    ['directives', '{ __typename @include(if: true) @include(if: true) @include(if: true) @include(if: true) }', 'GRAPHQL_VALIDATION_FAILED', 'irective'],
+    ['cost', `{ ${'__typename '.repeat(60)}}`, 'GRAPHQL_VALIDATION_FAILED', 'ost'],
+    ['tokens', `{ ${'__typename '.repeat(250)}}`, 'GRAPHQL_PARSE_FAILED', 'tokens'],
+  ])('refuses a query over the %s limit and stays up', async (_limit, query, code, messagePart) => {
+    const token = await h.tokenFor('limits');
+    const result = await graphql(strict.url, query, {}, token);
+    expect(result.status).toBe(400);
+    expect(errorCode(result)).toBe(code);
+    expect(result.errors?.[0]?.message).toContain(messagePart);
+    expect((await graphql(strict.url, '{ __typename }')).status).toBe(200);
+  });
+
+  it('refuses a query over the character limit before parsing it', async () => {
+    const response = await post(strict.url, JSON.stringify({ query: `{ __typename ${' '.repeat(5100)} }` }));
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('characters');
+  });
+
+  it('refuses more aliases than allowed on the default limits', async () => {
+    const aliased = `{ ${Array.from({ length: 12 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+    const result = await h.gql(aliased, {}, await h.tokenFor('limits'));
+    expect(result.status).toBe(400);
+    expect(errorCode(result)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(result.errors?.[0]?.message).toContain('lias');
+  });
+
+  it('refuses an alias bomb of mutations on the default limits', async () => {
+    const token = await h.tokenFor('bomber');
+    const issuedBefore = h.emulator.stats().tokensIssued;
+    const bomb = `mutation { ${Array.from({ length: 200 }, (_, i) => `t${i}: issueToken(input: { scopes: [CHAT] }) { accessToken { token } }`).join(' ')} }`;
+    const result = await h.gql(bomb, {}, token);
+    expect(result.status).toBe(400);
+    expect(result.data).toBeUndefined();
+    expect(h.emulator.stats().tokensIssued).toBe(issuedBefore);
+  });
+
+  it('refuses batched requests while batching is off', async () => {
+    const response = await post(h.gateway.url, JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]));
+    expect(response.status).toBe(400);
+  });
+
+  it('refuses CSRF-style simple requests (GET without preflight header, text/plain POST)', async () => {
+    const get = await fetch(`${h.gateway.url}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(get.status).toBe(400);
+    expect(await get.text()).toContain('CSRF');
+    const form = await fetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(form.status).toBe(400);
+    const preflighted = await fetch(`${h.gateway.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(preflighted.status).toBe(200);
+  });
+});
+
+describe('rate limits', () => {
+  it('answers RATE_LIMITED with HTTP 429 and Retry-After, counted across two instances on one database', async () => {
+    const token = await h.tokenFor('flooder');
+    expect((await h.gql(CREATE_USER, {}, token)).errors).toBeUndefined();
+    const other = await h.startInstance();
+    const outcomes = [];
+    for (const url of [h.gateway.url, other.url, h.gateway.url, other.url]) {
+      outcomes.push(await graphql(url, ISSUE_TOKEN, {}, token));
+    }
+    expect(outcomes.every((outcome) => outcome.status === 200 && !outcome.errors)).toBe(true);
+    const refused = await graphql(other.url, ISSUE_TOKEN, {}, token);
+    expect(refused.status).toBe(429);
+    expect(errorCode(refused)).toBe('RATE_LIMITED');
+    const retryAfter = refused.errors?.[0]?.extensions?.retryAfterSeconds as number;
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers.get('retry-after')).toBe(String(retryAfter));
+    // Another user is unaffected, and the server stays up.
+    const bystander = await h.tokenFor('bystander');
+    await h.gql(CREATE_USER, {}, bystander);
+    expect((await h.gql(ISSUE_TOKEN, {}, bystander)).errors).toBeUndefined();
+    const metrics = await (await fetch(new URL('/metrics', other.url))).text();
+    expect(metrics).toMatch(/gateway_rate_limit_rejections_total\{[^}]*\} [1-9]/);
+  });
+});
+
+describe('health, readiness and metrics', () => {
+  it('answers /healthz and /readyz with the checks', async () => {
+    expect((await fetch(new URL('/healthz', h.gateway.url))).status).toBe(200);
+    const ready = await fetch(new URL('/readyz', h.gateway.url));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', acs: 'ok' } });
+  });
+
+  it('exposes real figures at /metrics', async () => {
+    const token = await h.tokenFor('metered');
+    await h.gql(CREATE_USER, {}, token);
+    await h.gql(ISSUE_TOKEN, {}, token);
+    await h.gql(ISSUE_TOKEN, {}, await h.tokenFor('nobody-yet'));
+    const text = await (await fetch(new URL('/metrics', h.gateway.url))).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 'NaN');
+    expect(value(/gateway_graphql_requests_total\{operation="issueToken",outcome="success"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(value(/gateway_acs_requests_total\{operation="getToken",outcome="success",status="ok"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(value(/gateway_acs_request_duration_seconds_count\{operation="createUser"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(value(/gateway_graphql_errors_total\{code="IDENTITY_NOT_FOUND"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('gateway_process_resident_memory_bytes');
+  });
+
+  it('reports MongoDB down: /readyz 503, mutations fail fast with UPSTREAM_UNAVAILABLE, the process stays up', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-mongo-down-'));
+    const mongo: EmbeddedMongo = await startEmbeddedMongo({ dataDir });
+    const instance = await h.startInstance({ MONGODB_URI: `${mongo.uri}down`, MONGODB_TIMEOUT_MS: '1000' });
+    try {
+      const token = await h.tokenFor('downtime');
+      expect((await graphql(instance.url, CREATE_USER, {}, token)).errors).toBeUndefined();
+      await mongo.stop();
+      const identitiesBefore = h.emulator.listIdentities().length;
+      const started = Date.now();
+      const failed = await graphql(instance.url, 'mutation { createUser(input: { appUserId: "x" }) { created } }', {}, await h.tokenFor('root', ['identity.admin']));
+      expect(errorCode(failed)).toBe('UPSTREAM_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(h.emulator.listIdentities().length).toBe(identitiesBefore);
+      const ready = await fetch(new URL('/readyz', instance.url));
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { checks: { mongodb: string } }).checks.mongodb).toBe('unavailable');
+      expect((await fetch(new URL('/healthz', instance.url))).status).toBe(200);
+    } finally {
+      await mongo.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('audit trail', () => {
+  it('records who did what to whom, never token material, and pages for admins only', async () => {
+    const admin = await h.tokenFor('auditor', ['identity.admin']);
+    await h.gql('mutation { createUser(input: { appUserId: "audited" }) { created } }', {}, admin);
+    const issued = await h.gql('mutation { issueToken(input: { appUserId: "audited", scopes: [VOIP] }) { accessToken { token } } }', {}, admin);
+    await h.gql('mutation { revokeTokens(input: { appUserId: "audited" }) { revokedAt } }', {}, admin);
+    const denied = await h.gql('mutation { deleteUser(input: { appUserId: "audited" }) { appUserId } }', {}, await h.tokenFor('mallory'));
+    expect(errorCode(denied)).toBe('FORBIDDEN');
+
+    const query = 'query($after: String) { auditEvents(appUserId: "audited", first: 2, after: $after) { nodes { action outcome errorCode actorId subjectAppUserId identityId requestId at } endCursor hasNextPage } }';
+    const first = await h.gql(query, {}, admin);
+    const second = await h.gql(query, { after: first.data?.auditEvents.endCursor }, admin);
+    const events = [...first.data?.auditEvents.nodes, ...second.data?.auditEvents.nodes];
+    expect(first.data?.auditEvents.hasNextPage).toBe(true);
+    expect(second.data?.auditEvents.hasNextPage).toBe(false);
+    expect(events.map((event: { action: string; outcome: string }) => `${event.action}:${event.outcome}`)).toEqual([
+      'deleteUser:failure',
+      'revokeTokens:success',
+      'issueToken:success',
+      'createUser:success',
+    ]);
+    expect(events[0]).toMatchObject({ actorId: 'mallory', errorCode: 'FORBIDDEN', subjectAppUserId: 'audited' });
+    expect(events[3].identityId).toMatch(/^8:acs:/);
+    expect(JSON.stringify(events)).not.toContain(issued.data?.issueToken.accessToken.token);
+
+    expect(errorCode(await h.gql(query, {}, await h.tokenFor('mallory')))).toBe('FORBIDDEN');
+  });
+});
+
+describe('CORS', () => {
+  it('answers preflights from allowed origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(h.gateway.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const local = await preflight('http://localhost:5173');
+    expect(local.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const evil = await preflight('https://evil.example');
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const listed = await h.startInstance({ CORS_ORIGINS: 'https://app.example' });
+    const allowed = await fetch(listed.url, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes in-flight requests and then refuses new connections', async () => {
+    const instance = await h.startInstance({ RATE_LIMIT_STORE: 'off' });
+    const token = await h.tokenFor('inflight');
+    await graphql(instance.url, CREATE_USER, {}, token);
+    h.emulator.setFaults({ latencyMs: 400 });
+    try {
+      const inFlight = Array.from({ length: 20 }, () => graphql(instance.url, ISSUE_TOKEN, {}, token));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const stopping = instance.stop();
+      const results = await Promise.all(inFlight);
+      await stopping;
+      expect(results.map((result) => result.status)).toEqual(Array(20).fill(200));
+      expect(results.every((result) => !result.errors && result.data?.issueToken.accessToken.token)).toBe(true);
+      await expect(fetch(new URL('/healthz', instance.url))).rejects.toThrow();
+    } finally {
+      h.emulator.setFaults({});
+    }
+  });
+});
