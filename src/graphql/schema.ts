@@ -4,11 +4,12 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { federationContainer } from './federation/container.js';
 import { referenceResolvers } from './federation/referenceResolvers.js';
 import { toSubgraphSchema } from './federation/subgraph.js';
+import { AuditResolver } from './resolvers/AuditResolver.js';
 import { IdentityResolver } from './resolvers/IdentityResolver.js';
 import { UserResolver } from './resolvers/UserResolver.js';
 import { User } from './types/User.js';
 
-export const resolvers = [IdentityResolver, UserResolver] as const;
+export const resolvers = [IdentityResolver, UserResolver, AuditResolver] as const;
 
 /**
  * Builds the executable schema: an Apollo Federation 2 subgraph, served as is to direct clients and to routers.
