@@ -20,6 +20,7 @@ import { queryLimitOptions } from './graphql/plugins/queryLimits.js';
 import { rateLimitPlugin } from './graphql/plugins/rateLimitPlugin.js';
 import { AuditResolver } from './graphql/resolvers/AuditResolver.js';
 import { IdentityResolver } from './graphql/resolvers/IdentityResolver.js';
+import { UserResolver } from './graphql/resolvers/UserResolver.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { corsFor } from './http/cors.js';
 import { addGraphiqlRoutes } from './http/graphiql.js';
@@ -71,7 +72,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     );
     const audit = new AuditLog(auditModel);
     const resolverInstances = new Map<unknown, unknown>([
+      [IdentityService, identities],
       [IdentityResolver, new IdentityResolver(identities)],
+      [UserResolver, new UserResolver(identities)],
       [AuditResolver, new AuditResolver(audit)],
     ]);
     const schema = await buildGatewaySchema({ get: (resolverClass) => resolverInstances.get(resolverClass) });
