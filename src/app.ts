@@ -29,11 +29,15 @@ import { liveness, readiness } from './http/health.js';
 import { createHttpServer, type RouteHandler } from './http/server.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { auditEventModel } from './models/auditEvent.js';
+import { cachedTokenModel, type CachedTokenModel } from './models/cachedToken.js';
 import { identityMappingModel } from './models/identityMapping.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { RateLimits } from './rateLimit/rateLimits.js';
 import { IdentityService } from './services/identityService.js';
 import { MappingStore } from './services/mappingStore.js';
+import { loadDevCacheKey } from './tokenCache/devCacheKey.js';
+import { TokenCache } from './tokenCache/tokenCache.js';
+import { TokenCipher } from './tokenCache/tokenCipher.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -64,11 +68,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
     const mappingModel = identityMappingModel(connection);
     const auditModel = auditEventModel(connection);
-    await Promise.all([mappingModel.createIndexes(), auditModel.createIndexes()]);
+    const tokenModel = cachedTokenModel(connection);
+    await Promise.all([mappingModel.createIndexes(), auditModel.createIndexes(), tokenModel.createIndexes()]);
     const identities = new IdentityService(
       acs.client,
       new MappingStore(mappingModel, { acsResource: acs.client.resourceKey, pendingWaitMs: config.pendingMappingWaitMs }),
       { allowedScopes: config.allowedScopes, defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes },
+      await tokenCacheFor(config, tokenModel),
     );
     const audit = new AuditLog(auditModel);
     const resolverInstances = new Map<unknown, unknown>([
@@ -153,6 +159,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     await stopAll();
     throw error;
   }
+}
+
+async function tokenCacheFor(config: GatewayConfig, model: CachedTokenModel): Promise<TokenCache | null> {
+  if (!config.tokenCache) return null;
+  const keys = config.tokenCache.keys ?? [await loadDevCacheKey(config.dataDir)];
+  return new TokenCache(model, new TokenCipher(keys), { minRemainingMs: config.tokenCache.minRemainingMinutes * 60_000 });
 }
 
 function listen(server: Server, config: GatewayConfig): Promise<number> {

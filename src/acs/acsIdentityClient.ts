@@ -1,6 +1,10 @@
 import { AzureKeyCredential } from '@azure/core-auth';
 import { CommunicationIdentityClient, type TokenScope } from '@azure/communication-identity';
+import { isKeyCredential, parseConnectionString } from '@azure/communication-common';
 import { DefaultAzureCredential } from '@azure/identity';
+import { ErrorCode, GatewayError } from '../errors.js';
+import { CUSTOM_ID_API_VERSION, CustomIdCreator, type CreatedIdentity } from './customIdCreator.js';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { toGatewayError } from './acsErrors.js';
 
 export type AcsCredential =
@@ -14,6 +18,8 @@ export interface AcsIdentityClientOptions {
   timeoutMs: number;
   /** Names the ACS resource in mapping documents, so a changed resource is detected. */
   resourceKey: string;
+  /** Create identities with a customId (idempotent creation): always, never, or when the resource supports it. */
+  customId?: 'auto' | 'on' | 'off';
   /** Told the outcome and duration of every ACS call (metrics). */
   onCall?: (call: AcsCallRecord) => void;
 }
@@ -38,30 +44,67 @@ export class AcsIdentityClient {
   readonly endpoint: string;
   private readonly sdk: CommunicationIdentityClient;
 
+  private readonly customIds: CustomIdCreator | null;
+  /** Learned from the first creation in 'auto' mode. */
+  private customIdSupported: boolean | undefined;
+
   constructor(private readonly options: AcsIdentityClientOptions) {
     const { credential } = options;
     this.resourceKey = options.resourceKey;
     this.endpoint = credential.endpoint;
+    const keyOrToken =
+      credential.kind === 'connectionString'
+        ? parseConnectionString(credential.connectionString).credential
+        : credential.kind === 'accessKey'
+          ? new AzureKeyCredential(credential.accessKey)
+          : new DefaultAzureCredential();
     // Plain http passes config validation only for loopback (the emulator), where the SDK needs this opt-in.
     const clientOptions = { allowInsecureConnection: credential.endpoint.startsWith('http://') };
-    this.sdk =
-      credential.kind === 'connectionString'
-        ? new CommunicationIdentityClient(credential.connectionString, clientOptions)
-        : credential.kind === 'accessKey'
-          ? new CommunicationIdentityClient(credential.endpoint, new AzureKeyCredential(credential.accessKey), clientOptions)
-          : new CommunicationIdentityClient(credential.endpoint, new DefaultAzureCredential(), clientOptions);
+    this.sdk = isKeyCredential(keyOrToken)
+      ? new CommunicationIdentityClient(credential.endpoint, keyOrToken, clientOptions)
+      : new CommunicationIdentityClient(credential.endpoint, keyOrToken, clientOptions);
+    this.customIds = options.customId === 'off' ? null : new CustomIdCreator(credential.endpoint, keyOrToken);
+    if (options.customId === 'on') this.customIdSupported = true;
   }
 
-  async createUser(): Promise<string> {
+  /** With a customId (when in use), a retry returns the identity the first attempt created. */
+  async createUser(customId?: string): Promise<string> {
+    const viaCustomId = await this.createWithCustomId(customId);
+    if (viaCustomId) return viaCustomId.id;
     const user = await this.call('createUser', (abortSignal) => this.sdk.createUser({ abortSignal }));
     return user.communicationUserId;
   }
 
-  async createUserAndToken(scopes: TokenScope[], expiresInMinutes: number): Promise<{ id: string } & AcsToken> {
+  async createUserAndToken(scopes: TokenScope[], expiresInMinutes: number, customId?: string): Promise<{ id: string } & AcsToken> {
+    const viaCustomId = await this.createWithCustomId(customId, { scopes, expiresInMinutes });
+    if (viaCustomId?.token) return { id: viaCustomId.id, ...viaCustomId.token };
     const result = await this.call('createUserAndToken', (abortSignal) =>
       this.sdk.createUserAndToken(scopes, { tokenExpiresInMinutes: expiresInMinutes, abortSignal }),
     );
     return { id: result.user.communicationUserId, token: result.token, expiresOn: result.expiresOn };
+  }
+
+  /** Whether creations are idempotent through customId; undefined until the first creation in 'auto' mode. */
+  get usesCustomId(): boolean | undefined {
+    return this.customIds ? this.customIdSupported : false;
+  }
+
+  private async createWithCustomId(
+    customId: string | undefined,
+    token?: { scopes: TokenScope[]; expiresInMinutes: number },
+  ): Promise<CreatedIdentity | null> {
+    if (!customId || !this.customIds || this.customIdSupported === false) return null;
+    const creator = this.customIds;
+    const created = await this.call(token ? 'createUserAndToken' : 'createUser', (abortSignal) => creator.create(customId, abortSignal, token));
+    if (created !== 'unsupported') {
+      this.customIdSupported = true;
+      return created;
+    }
+    if (this.options.customId === 'on') {
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `ACS_CUSTOM_ID is on, but the ACS resource does not support API version ${CUSTOM_ID_API_VERSION}.`);
+    }
+    this.customIdSupported = false;
+    return null;
   }
 
   getToken(acsId: string, scopes: TokenScope[], expiresInMinutes: number): Promise<AcsToken> {
@@ -78,16 +121,35 @@ export class AcsIdentityClient {
     return this.call('deleteUser', (abortSignal) => this.sdk.deleteUser({ communicationUserId: acsId }, { abortSignal }));
   }
 
-  private async call<T>(operation: AcsOperation, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const result = await run(AbortSignal.timeout(this.options.timeoutMs));
-      this.options.onCall?.({ operation, outcome: 'success', durationMs: performance.now() - started });
-      return result;
-    } catch (error) {
-      const statusCode = (error as { statusCode?: number }).statusCode;
-      this.options.onCall?.({ operation, outcome: 'error', statusCode, durationMs: performance.now() - started });
-      throw toGatewayError(error, operation);
-    }
+  /**
+   * Runs one ACS call with a timeout, a metrics record and a span `acs.<operation>` (a no-op unless
+   * tracing is on). The span carries the operation, outcome and HTTP status, never tokens, keys or
+   * ACS's own error messages (they can quote request bodies).
+   */
+  private call<T>(operation: AcsOperation, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const attributes = { 'acs.operation': operation, 'server.address': new URL(this.endpoint).hostname };
+    const tracer = trace.getTracer('acs-identity-gateway');
+    return tracer.startActiveSpan(`acs.${operation}`, { attributes }, async (span) => {
+      const started = performance.now();
+      try {
+        const result = await run(AbortSignal.timeout(this.options.timeoutMs));
+        this.options.onCall?.({ operation, outcome: 'success', durationMs: performance.now() - started });
+        span.setAttribute('acs.outcome', 'success');
+        return result;
+      } catch (error) {
+        const statusCode = (error as { statusCode?: number }).statusCode;
+        this.options.onCall?.({ operation, outcome: 'error', statusCode, durationMs: performance.now() - started });
+        const gatewayError = toGatewayError(error, operation);
+        span.setAttributes({
+          'acs.outcome': 'error',
+          'error.type': gatewayError.code,
+          ...(typeof statusCode === 'number' && { 'http.response.status_code': statusCode }),
+        });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: gatewayError.code });
+        throw gatewayError;
+      } finally {
+        span.end();
+      }
+    });
   }
 }

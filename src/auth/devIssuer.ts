@@ -1,6 +1,6 @@
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JSONWebKeySet } from 'jose';
+import { readOrCreateFile } from '../util/readOrCreateFile.js';
 
 /**
  * The development token issuer: used only when no AUTH_ISSUER is configured outside production.
@@ -46,24 +46,9 @@ export async function loadDevIssuer(dataDir: string): Promise<DevIssuer> {
 }
 
 async function loadOrCreateKey(file: string): Promise<JWK> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as JWK;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: `dev-${Date.now().toString(36)}` };
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  // Write aside, then link into place: a reader never sees half a key, and when two processes
-  // race, link fails for the second one, which then uses the first one's key.
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(jwk), { mode: 0o600 });
-  try {
-    await link(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    await unlink(temporary);
-  }
-  return JSON.parse(await readFile(file, 'utf8')) as JWK;
+  const text = await readOrCreateFile(file, async () => {
+    const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+    return JSON.stringify({ ...(await exportJWK(privateKey)), kid: `dev-${Date.now().toString(36)}` });
+  });
+  return JSON.parse(text) as JWK;
 }

@@ -34,6 +34,6 @@ export async function connectAcs(
     credential = config.acs;
     resourceKey = new URL(config.acs.endpoint).host;
   }
-  const client = new AcsIdentityClient({ credential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall });
+  const client = new AcsIdentityClient({ credential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall, customId: config.customId });
   return { client, emulator, probeUrl: credential.endpoint };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALL_SCOPE_NAMES, parseScopeName, type ScopeName } from '../acs/scopes.js';
+import { parseCacheKeys, type CacheKey } from '../tokenCache/tokenCipher.js';
 
 /** Thrown when the environment cannot start the gateway; the message names the variable. */
 export class ConfigError extends Error {
@@ -72,6 +73,14 @@ const envSchema = z.object({
   RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
 
+  TOKEN_CACHE: booleanFlag(false),
+  TOKEN_CACHE_KEYS: optionalString,
+  TOKEN_CACHE_MIN_REMAINING_MINUTES: z.coerce.number().int().min(1).max(1380).default(15),
+
+  ACS_CUSTOM_ID: z.enum(['auto', 'on', 'off']).default('auto'),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60000),
+  RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(120000),
+
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
   METRICS: booleanFlag(true),
 });
@@ -114,6 +123,11 @@ export interface GatewayConfig {
   http: { corsOrigins: string[] | 'localhost'; trustProxy: boolean; maxRequestBytes: number; shutdownTimeoutMs: number; metrics: boolean };
   queryLimits: QueryLimits;
   rateLimits: RateLimitConfig;
+  /** Null when the cache is off. Keys null outside production means: keep a generated key in DATA_DIR. */
+  tokenCache: { keys: CacheKey[] | null; minRemainingMinutes: number } | null;
+  /** Whether to create identities with a customId (ACS API 2025-06-30), which makes a retried creation idempotent. */
+  customId: 'auto' | 'on' | 'off';
+  reconcile: { intervalMs: number; staleAfterMs: number };
 }
 
 export interface QueryLimits {
@@ -187,6 +201,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       maxTokens: e.MAX_QUERY_TOKENS,
       fieldSuggestions: e.FIELD_SUGGESTIONS ?? !production,
     },
+    tokenCache: tokenCacheConfig(e, production),
+    customId: e.ACS_CUSTOM_ID,
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
     rateLimits: {
       store: e.RATE_LIMIT_STORE,
       perUserPerMinute: {
@@ -276,6 +293,25 @@ function authConfig(e: Env, production: boolean): AuthConfig {
     throw new ConfigError(`AUTH_ALGORITHMS may list only ${ASYMMETRIC_ALGORITHMS.join(', ')}; got ${rejected.join(', ')}.`);
   }
   return { kind: 'oidc', issuer, audience, jwksUri, algorithms };
+}
+
+function tokenCacheConfig(e: Env, production: boolean): GatewayConfig['tokenCache'] {
+  if (!e.TOKEN_CACHE) return null;
+  if (!e.TOKEN_CACHE_KEYS) {
+    if (production) throw new ConfigError('TOKEN_CACHE is on: set TOKEN_CACHE_KEYS to <id>:<base64 32-byte key>[,<older id>:<key>…].');
+    return { keys: null, minRemainingMinutes: e.TOKEN_CACHE_MIN_REMAINING_MINUTES };
+  }
+  let keys: CacheKey[];
+  try {
+    keys = parseCacheKeys(e.TOKEN_CACHE_KEYS);
+  } catch (error) {
+    throw new ConfigError(`TOKEN_CACHE_KEYS: ${(error as Error).message}.`);
+  }
+  const short = keys.find(({ key }) => key.length !== 32);
+  if (keys.length === 0 || short) {
+    throw new ConfigError(`TOKEN_CACHE_KEYS: every key must be 32 bytes, base64-encoded${short ? ` ("${short.id}" is not)` : ''}.`);
+  }
+  return { keys, minRemainingMinutes: e.TOKEN_CACHE_MIN_REMAINING_MINUTES };
 }
 
 function allowedScopes(values: string[]): ScopeName[] {

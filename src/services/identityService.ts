@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { AcsIdentityClient, AcsToken } from '../acs/acsIdentityClient.js';
 import type { ScopeName } from '../acs/scopes.js';
 import type { Caller } from '../auth/caller.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { IdentityMapping } from '../models/identityMapping.js';
 import { requireCaller, resolveTarget, type AppUserRef } from './accessPolicy.js';
+import type { CacheLookup, TokenCache } from '../tokenCache/tokenCache.js';
 import type { MappingStore } from './mappingStore.js';
 import { validateTokenRequest, type TokenRequest, type TokenRequestRules } from './tokenRequest.js';
 
@@ -25,6 +27,8 @@ export interface TokenArgs {
   appUserId?: string | null;
   scopes: ScopeName[];
   expiresInMinutes?: number | null;
+  /** Bypass the token cache. */
+  forceRefresh?: boolean | null;
 }
 
 /** The rules of the trusted token service; resolvers only delegate here. */
@@ -33,6 +37,8 @@ export class IdentityService {
     private readonly acs: AcsIdentityClient,
     private readonly mappings: MappingStore,
     private readonly tokenRules: TokenRequestRules,
+    /** Null when TOKEN_CACHE is off. */
+    private readonly tokenCache: TokenCache | null = null,
   ) {}
 
   async me(caller: Caller | null): Promise<IdentityView | null> {
@@ -69,7 +75,7 @@ export class IdentityService {
   /** Idempotent: one app user has exactly one ACS identity, however many calls race. */
   async createUser(caller: Caller | null, appUserId?: string | null): Promise<{ identity: IdentityView; created: boolean }> {
     const user = resolveTarget(caller, appUserId);
-    const { mapping, created } = await this.ensureIdentity(user, async () => ({ id: await this.acs.createUser() }));
+    const { mapping, created } = await this.ensureIdentity(user, async () => ({ id: await this.acs.createUser(customIdFor(user)) }));
     return { identity: toView(mapping), created };
   }
 
@@ -77,7 +83,20 @@ export class IdentityService {
     const user = resolveTarget(caller, args.appUserId);
     const request = this.validate(args);
     const mapping = await this.requireActive(user);
+    const lookup: CacheLookup = {
+      user,
+      acsId: mapping.acsId!,
+      scopes: request.acsScopes,
+      expiresInMinutes: request.expiresInMinutes,
+      notIssuedBefore: mapping.tokensRevokedAt ?? null,
+    };
+    const cached = this.tokenCache && !args.forceRefresh ? await this.tokenCache.get(lookup) : null;
+    if (cached) return { identity: toView(mapping), accessToken: toTokenView(cached, request) };
+
+    // Taken before ACS is called, so a revoke racing this call can only make the entry look older, never newer.
+    const issuedAt = new Date();
     const token = await this.acs.getToken(mapping.acsId!, request.acsScopes, request.expiresInMinutes);
+    await this.tokenCache?.put(lookup, token, issuedAt);
     return { identity: toView(mapping), accessToken: toTokenView(token, request) };
   }
 
@@ -89,7 +108,7 @@ export class IdentityService {
     const request = this.validate(args);
     let issued: AcsToken | undefined;
     const { mapping, created } = await this.ensureIdentity(user, async () => {
-      const result = await this.acs.createUserAndToken(request.acsScopes, request.expiresInMinutes);
+      const result = await this.acs.createUserAndToken(request.acsScopes, request.expiresInMinutes, customIdFor(user));
       issued = result;
       return result;
     });
@@ -102,7 +121,9 @@ export class IdentityService {
     const mapping = await this.requireActive(user);
     await this.acs.revokeTokens(mapping.acsId!);
     const revokedAt = new Date();
+    // The mapping first: from then on no instance serves a cached token issued before the revoke.
     const updated = (await this.mappings.markRevoked(mapping, revokedAt)) ?? { ...mapping, tokensRevokedAt: revokedAt };
+    await this.tokenCache?.dropUser(user);
     return { identity: toView(updated), revokedAt };
   }
 
@@ -120,6 +141,7 @@ export class IdentityService {
       // An identity that is already gone in ACS counts as deleted.
       if (!(error instanceof GatewayError && error.code === ErrorCode.IDENTITY_NOT_FOUND)) throw error;
     }
+    await this.tokenCache?.dropUser(user);
     await this.mappings.remove(deleting);
     return { appUserId: user.appUserId, deletedIdentityId: deleting.acsId! };
   }
@@ -184,6 +206,11 @@ export class IdentityService {
       );
     }
   }
+}
+
+/** Stable per app user, so ACS hands back the same identity when a creation is retried. */
+export function customIdFor(user: AppUserRef): string {
+  return `gw-${createHash('sha256').update(`${user.issuer}\n${user.appUserId}`).digest('hex').slice(0, 40)}`;
 }
 
 function notFound(user: AppUserRef): GatewayError {

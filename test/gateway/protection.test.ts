@@ -203,8 +203,12 @@ describe('graceful shutdown', () => {
     await graphql(instance.url, CREATE_USER, {}, token);
     h.emulator.setFaults({ latencyMs: 400 });
     try {
+      const issuedBefore = h.emulator.stats().requestsByOperation.issue;
       const inFlight = Array.from({ length: 20 }, () => graphql(instance.url, ISSUE_TOKEN, {}, token));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Stop only once all 20 are inside the gateway (waiting on ACS), so each is truly in flight.
+      while (h.emulator.stats().requestsByOperation.issue < issuedBefore + 20) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       const stopping = instance.stop();
       const results = await Promise.all(inFlight);
       await stopping;

@@ -1,0 +1,69 @@
+import type { KeyCredential, TokenCredential } from '@azure/core-auth';
+import { createCommunicationAuthPolicy } from '@azure/communication-common';
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineFromOptions,
+  createPipelineRequest,
+  RestError,
+  type HttpClient,
+  type Pipeline,
+} from '@azure/core-rest-pipeline';
+import type { TokenScope } from '@azure/communication-identity';
+
+/** The first ACS Identity API version with `customId` on creation; the SDK (1.3.1) does not send it yet. */
+export const CUSTOM_ID_API_VERSION = '2025-06-30';
+
+export interface CreatedIdentity {
+  id: string;
+  token?: { token: string; expiresOn: Date };
+}
+
+/**
+ * Creates identities with a customId, through the SDK's own pipeline and HMAC/bearer policy.
+ * ACS returns the existing identity for a customId it already holds, so a retried creation
+ * (after a timeout or a crash) cannot leave a second, orphaned identity.
+ */
+export class CustomIdCreator {
+  private readonly pipeline: Pipeline;
+  private readonly httpClient: HttpClient = createDefaultHttpClient();
+
+  constructor(
+    private readonly endpoint: string,
+    credential: KeyCredential | TokenCredential,
+  ) {
+    this.pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 3 } });
+    this.pipeline.addPolicy(createCommunicationAuthPolicy(credential));
+  }
+
+  /** 'unsupported' when the resource does not know this API version. */
+  async create(
+    customId: string,
+    abortSignal: AbortSignal,
+    token?: { scopes: TokenScope[]; expiresInMinutes: number },
+  ): Promise<CreatedIdentity | 'unsupported'> {
+    const url = new URL('identities', this.endpoint);
+    url.searchParams.set('api-version', CUSTOM_ID_API_VERSION);
+    const body = { customId, ...(token && { createTokenWithScopes: token.scopes, expiresInMinutes: token.expiresInMinutes }) };
+    const request = createPipelineRequest({
+      url: url.toString(),
+      method: 'POST',
+      headers: createHttpHeaders({ 'content-type': 'application/json', accept: 'application/json' }),
+      body: JSON.stringify(body),
+      abortSignal,
+      allowInsecureConnection: url.protocol === 'http:',
+    });
+    const response = await this.pipeline.sendRequest(this.httpClient, request);
+    const parsed = response.bodyAsText ? (JSON.parse(response.bodyAsText) as Record<string, any>) : {};
+    if (response.status === 201 || response.status === 200) {
+      const accessToken = parsed.accessToken as { token: string; expiresOn: string } | undefined;
+      return {
+        id: parsed.identity.id as string,
+        ...(accessToken && { token: { token: accessToken.token, expiresOn: new Date(accessToken.expiresOn) } }),
+      };
+    }
+    const code = parsed.error?.code as string | undefined;
+    if ((response.status === 400 && code === 'UnsupportedApiVersion') || response.status === 404) return 'unsupported';
+    throw new RestError(`ACS answered ${response.status} ${code ?? ''}`.trim(), { statusCode: response.status, code, request, response });
+  }
+}
