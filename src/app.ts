@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -10,6 +11,7 @@ import { connectAcs } from './bootstrap/acs.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { connectMongo } from './bootstrap/mongo.js';
+import { tokenCacheFor } from './bootstrap/tokenCache.js';
 import type { GatewayConfig } from './config/config.js';
 import type { RunningEmulator } from './emulator/index.js';
 import type { GatewayContext } from './graphql/context.js';
@@ -29,15 +31,16 @@ import { liveness, readiness } from './http/health.js';
 import { createHttpServer, type RouteHandler } from './http/server.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { auditEventModel } from './models/auditEvent.js';
-import { cachedTokenModel, type CachedTokenModel } from './models/cachedToken.js';
+import { cachedTokenModel } from './models/cachedToken.js';
 import { identityMappingModel } from './models/identityMapping.js';
+import { leaseModel } from './models/lease.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { Lease } from './reconcile/lease.js';
+import { Reconciler, type ReconcileSummary } from './reconcile/reconciler.js';
+import { scheduleReconciler } from './reconcile/schedule.js';
 import { RateLimits } from './rateLimit/rateLimits.js';
 import { IdentityService } from './services/identityService.js';
 import { MappingStore } from './services/mappingStore.js';
-import { loadDevCacheKey } from './tokenCache/devCacheKey.js';
-import { TokenCache } from './tokenCache/tokenCache.js';
-import { TokenCipher } from './tokenCache/tokenCipher.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -48,6 +51,8 @@ export interface RunningGateway {
   port: number;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** Runs one reconciliation now (tests, operators); the schedule runs it every RECONCILE_INTERVAL_MS. */
+  reconcile(): Promise<ReconcileSummary>;
   /** Set when the gateway started its own ACS emulator. */
   emulator?: RunningEmulator;
   /** Stops taking requests, lets in-flight ones finish (up to SHUTDOWN_TIMEOUT_MS), then closes everything. */
@@ -70,12 +75,19 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const auditModel = auditEventModel(connection);
     const tokenModel = cachedTokenModel(connection);
     await Promise.all([mappingModel.createIndexes(), auditModel.createIndexes(), tokenModel.createIndexes()]);
+    const tokenCache = await tokenCacheFor(config, tokenModel);
     const identities = new IdentityService(
       acs.client,
       new MappingStore(mappingModel, { acsResource: acs.client.resourceKey, pendingWaitMs: config.pendingMappingWaitMs }),
       { allowedScopes: config.allowedScopes, defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes },
-      await tokenCacheFor(config, tokenModel),
+      tokenCache,
     );
+    const reconciler = new Reconciler(mappingModel, acs.client, { staleAfterMs: config.reconcile.staleAfterMs, tokenCache });
+    if (config.reconcile.intervalMs > 0) {
+      const lease = new Lease(leaseModel(connection), 'reconciler', `${hostname()}:${process.pid}:${randomUUID()}`);
+      const schedule = scheduleReconciler(reconciler, lease, config.reconcile.intervalMs, logger);
+      cleanups.push(() => schedule.stop());
+    }
     const audit = new AuditLog(auditModel);
     const resolverInstances = new Map<unknown, unknown>([
       [IdentityService, identities],
@@ -149,6 +161,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       port,
       logger,
       metrics,
+      reconcile: () => reconciler.runOnce(),
       emulator: acs.emulator,
       stop: async () => {
         draining = true;
@@ -159,12 +172,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     await stopAll();
     throw error;
   }
-}
-
-async function tokenCacheFor(config: GatewayConfig, model: CachedTokenModel): Promise<TokenCache | null> {
-  if (!config.tokenCache) return null;
-  const keys = config.tokenCache.keys ?? [await loadDevCacheKey(config.dataDir)];
-  return new TokenCache(model, new TokenCipher(keys), { minRemainingMs: config.tokenCache.minRemainingMinutes * 60_000 });
 }
 
 function listen(server: Server, config: GatewayConfig): Promise<number> {

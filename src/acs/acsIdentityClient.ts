@@ -84,6 +84,14 @@ export class AcsIdentityClient {
     return { id: result.user.communicationUserId, token: result.token, expiresOn: result.expiresOn };
   }
 
+  /**
+   * The identity for a customId, made now if the crashed attempt never reached ACS; null when customId is
+   * not available, since then a new identity could not be told apart from an orphan.
+   */
+  async recoverByCustomId(customId: string): Promise<string | null> {
+    return (await this.createWithCustomId(customId))?.id ?? null;
+  }
+
   /** Whether creations are idempotent through customId; undefined until the first creation in 'auto' mode. */
   get usesCustomId(): boolean | undefined {
     return this.customIds ? this.customIdSupported : false;

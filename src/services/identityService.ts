@@ -173,22 +173,32 @@ export class IdentityService {
   ): Promise<{ mapping: IdentityMapping; created: boolean }> {
     for (;;) {
       const reservation = await this.mappings.reserve(user);
-      if (!reservation.reserved) {
+      let reservationId: string;
+      if (reservation.reserved) {
+        reservationId = reservation.reservationId;
+      } else {
         const settled = await this.mappings.waitUntilSettled(user, reservation.mapping);
-        if (settled) {
+        if (!settled) continue; // it was deleted meanwhile: reserve again
+        if (settled.state === 'active') {
           this.checkResource(settled);
           return { mapping: settled, created: false };
         }
-        continue; // it was deleted meanwhile: reserve again
+        // An abandoned creation: take it over and retry it with the same customId.
+        const takenOver = await this.mappings.takeOver(settled);
+        if (!takenOver) continue;
+        reservationId = takenOver;
       }
       let acsId: string;
       try {
         ({ id: acsId } = await createInAcs());
       } catch (error) {
-        await this.mappings.release(user, reservation.reservationId);
+        // With customId, ACS may hold the identity after all (a timeout): keep the mapping for a retry or the
+        // reconciler to finish. Without it, nothing could find that identity again, so start clean.
+        if (this.acs.usesCustomId) await this.mappings.abandon(user, reservationId);
+        else await this.mappings.release(user, reservationId);
         throw error;
       }
-      const active = await this.mappings.activate(user, reservation.reservationId, acsId);
+      const active = await this.mappings.activate(user, reservationId, acsId);
       if (!active) {
         // Our reservation vanished while ACS worked: undo the identity rather than orphan it.
         await this.acs.deleteUser(acsId).catch(() => undefined);

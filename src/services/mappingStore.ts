@@ -72,16 +72,36 @@ export class MappingStore {
     );
   }
 
+  /** Leaves a failed creation pending but unowned, for the next call or the reconciler to finish. */
+  async abandon(user: AppUserRef, reservationId: string): Promise<void> {
+    await guard(() =>
+      this.model.updateOne({ ...keyOf(user), state: 'pending', reservationId }, { $unset: { reservationId: 1 } }).exec(),
+    );
+  }
+
+  /** Claims an abandoned pending mapping; returns the new reservation id, or null when another request got it. */
+  async takeOver(mapping: IdentityMapping): Promise<string | null> {
+    const reservationId = randomUUID();
+    await guard(() =>
+      this.model
+        .updateOne({ _id: mapping._id, state: 'pending', reservationId: { $exists: false } }, { $set: { reservationId, stateChangedAt: new Date() } })
+        .exec(),
+    );
+    // Read back: it also settles two requests taking over at once on a server without atomic updates.
+    const current = await this.find(mapping);
+    return current?.reservationId === reservationId ? reservationId : null;
+  }
+
   async release(user: AppUserRef, reservationId: string): Promise<void> {
     await guard(() => this.model.deleteOne({ ...keyOf(user), state: 'pending', reservationId }).exec());
   }
 
-  /** Waits while another request completes a pending or deleting mapping; returns what it settled to. */
+  /** Waits while another request completes a pending or deleting mapping; returns what it settled to (active, abandoned, or gone). */
   async waitUntilSettled(user: AppUserRef, mapping: IdentityMapping): Promise<IdentityMapping | null> {
     const deadline = Date.now() + this.options.pendingWaitMs;
     let current: IdentityMapping | null = mapping;
     let pollMs = FIRST_POLL_MS;
-    while (current && current.state !== 'active') {
+    while (current && current.state !== 'active' && !isAbandoned(current)) {
       if (Date.now() >= deadline) {
         throw new GatewayError(
           ErrorCode.UPSTREAM_UNAVAILABLE,
@@ -129,6 +149,9 @@ export class MappingStore {
 }
 
 class DuplicateKeyError extends Error {}
+
+/** A pending mapping whose creator gave up (see abandon): nobody is working on it. */
+const isAbandoned = (mapping: IdentityMapping): boolean => mapping.state === 'pending' && !mapping.reservationId;
 
 const keyOf = ({ issuer, appUserId }: AppUserRef) => ({ issuer, appUserId });
 

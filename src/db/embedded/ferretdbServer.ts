@@ -12,6 +12,8 @@ export interface StartFerretDbOptions {
   readyTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before SIGKILL. */
   stopTimeoutMs?: number;
+  /** Where to listen; a free loopback port by default. Tests restart a server on its old port with it. */
+  listenAddr?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function startFerretDb(opts: StartFerretDbOptions): Promise<Embedde
 
   const child = spawn(
     binary,
-    ['-data-dir', opts.dataDir, '-listen-addr', '127.0.0.1:0', '-log-level', 'warn', '-exit-on-stdin-close'],
+    ['-data-dir', opts.dataDir, '-listen-addr', opts.listenAddr ?? '127.0.0.1:0', '-log-level', 'warn', '-exit-on-stdin-close'],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
 

@@ -1,0 +1,83 @@
+import type { QueryFilter } from 'mongoose';
+import type { AcsIdentityClient } from '../acs/acsIdentityClient.js';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { IdentityMapping, IdentityMappingModel } from '../models/identityMapping.js';
+import { customIdFor } from '../services/identityService.js';
+import type { TokenCache } from '../tokenCache/tokenCache.js';
+
+export interface ReconcileSummary {
+  examined: number;
+  /** Stale pending mappings finished: the identity was found again (or made) through its customId. */
+  completed: number;
+  /** Stale pending mappings removed: without customId the half-made identity cannot be found. */
+  rolledBack: number;
+  /** Stale deleting mappings finished: ACS identity deleted (or already gone), mapping removed. */
+  deleted: number;
+  failed: number;
+  durationMs: number;
+}
+
+export interface ReconcilerOptions {
+  /** A mapping pending or deleting for longer than this is taken to be abandoned by a crashed or failed request. */
+  staleAfterMs: number;
+  tokenCache?: TokenCache | null;
+  onProgress?: (summary: ReconcileSummary) => void;
+}
+
+/** Finishes or undoes what a crash or fault left half done between ACS and MongoDB. */
+export class Reconciler {
+  constructor(
+    private readonly mappings: IdentityMappingModel,
+    private readonly acs: AcsIdentityClient,
+    private readonly options: ReconcilerOptions,
+  ) {}
+
+  async runOnce(): Promise<ReconcileSummary> {
+    const started = Date.now();
+    const summary: ReconcileSummary = { examined: 0, completed: 0, rolledBack: 0, deleted: 0, failed: 0, durationMs: 0 };
+    const staleBefore = new Date(started - this.options.staleAfterMs);
+    const cursor = this.mappings
+      .find({ state: { $in: ['pending', 'deleting'] }, stateChangedAt: { $lt: staleBefore } })
+      .sort({ stateChangedAt: 1 })
+      .lean<IdentityMapping[]>()
+      .cursor();
+    for await (const mapping of cursor) {
+      summary.examined += 1;
+      try {
+        const outcome = mapping.state === 'pending' ? await this.settlePending(mapping) : await this.finishDeletion(mapping);
+        if (outcome) summary[outcome] += 1;
+      } catch {
+        summary.failed += 1;
+      }
+      if (summary.examined % 50 === 0) this.options.onProgress?.({ ...summary, durationMs: Date.now() - started });
+    }
+    summary.durationMs = Date.now() - started;
+    return summary;
+  }
+
+  private async settlePending(mapping: IdentityMapping): Promise<'completed' | 'rolledBack' | null> {
+    const guard: QueryFilter<IdentityMapping> = { _id: mapping._id, state: 'pending', reservationId: mapping.reservationId ?? { $exists: false } };
+    const acsId = await this.acs.recoverByCustomId(customIdFor(mapping));
+    if (acsId === null) {
+      const removed = await this.mappings.deleteOne(guard).exec();
+      return removed.deletedCount === 1 ? 'rolledBack' : null;
+    }
+    const updated = await this.mappings
+      .updateOne(guard, { $set: { state: 'active', acsId, stateChangedAt: new Date() }, $unset: { reservationId: 1 } })
+      .exec();
+    return updated.modifiedCount === 1 ? 'completed' : null;
+  }
+
+  private async finishDeletion(mapping: IdentityMapping): Promise<'deleted' | null> {
+    if (mapping.acsId) {
+      try {
+        await this.acs.deleteUser(mapping.acsId);
+      } catch (error) {
+        if (!(error instanceof GatewayError && error.code === ErrorCode.IDENTITY_NOT_FOUND)) throw error;
+      }
+    }
+    await this.options.tokenCache?.dropUser(mapping);
+    const removed = await this.mappings.deleteOne({ _id: mapping._id, state: 'deleting' }).exec();
+    return removed.deletedCount === 1 ? 'deleted' : null;
+  }
+}
