@@ -36,7 +36,7 @@ export async function startHarness({ name, env: extraEnv = {} }: HarnessOptions)
   const emulator = await startEmulator();
   const issuer = await startTestIssuer();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-test-'));
-  const mongoUri = uniqueDbUri(name);
+  const mongoUri = extraEnv.MONGODB_URI ?? uniqueDbUri(name);
   const logLines: string[] = [];
   const env: Record<string, string> = {
     NODE_ENV: 'test',

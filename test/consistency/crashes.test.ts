@@ -1,0 +1,162 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import { startFerretDb } from '../../src/db/embedded/index.js';
+import { checkAgreement, countBy, recordFigures } from '../helpers/consistency.js';
+import { graphql, type GraphqlResponse } from '../helpers/graphqlClient.js';
+import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+
+const CREATE_USER = 'mutation($id: ID) { createUser(input: { appUserId: $id }) { created identity { id } } }';
+const CREATE_USER_AND_TOKEN = 'mutation($id: ID) { createUserAndToken(input: { appUserId: $id, scopes: [CHAT] }) { created } }';
+const DELETE = 'mutation($id: ID) { deleteUser(input: { appUserId: $id }) { deletedIdentityId } }';
+const codeOf = (response: GraphqlResponse<unknown>) => String(response.errors?.[0]?.extensions?.code ?? 'OK');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForHealthy(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error('the gateway did not become healthy');
+}
+
+describe('a gateway process killed with SIGKILL mid-load', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // The child runs the built gateway, as `npm start` does.
+    const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+    h = await startHarness({ name: 'consistency_sigkill', env: { RATE_LIMIT_STORE: 'off', RECONCILE_INTERVAL_MS: '0', RECONCILE_STALE_AFTER_MS: '1000' } });
+  }, 120_000);
+  afterAll(() => h?.stop());
+
+  it('leaves a state that restart and reconcile bring into exact agreement', async () => {
+    const admin = await h.tokenFor('kill-admin', ['identity.admin']);
+    const doomed = Array.from({ length: 20 }, (_, i) => `doomed-${i}`);
+    for (const id of doomed) await h.gql(CREATE_USER, { id }, admin);
+
+    const port = await freePort();
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      env: { ...process.env, ...h.env, PORT: String(port), LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
+      stdio: 'ignore',
+    });
+    const url = `http://127.0.0.1:${port}/graphql`;
+    await waitForHealthy(`http://127.0.0.1:${port}/healthz`, child);
+
+    // Slow ACS down so that the kill lands between the steps of creations and deletions.
+    h.emulator.setFaults({ latencyMs: 150 });
+    const load = [
+      ...Array.from({ length: 40 }, (_, i) => graphql(url, i % 2 ? CREATE_USER : CREATE_USER_AND_TOKEN, { id: `killed-${i}` }, admin)),
+      ...doomed.map((id) => graphql(url, DELETE, { id }, admin)),
+    ].map((call) => call.then(codeOf, () => 'CONNECTION_LOST'));
+    await sleep(250);
+    child.kill('SIGKILL');
+    const outcomes = countBy(await Promise.all(load), (code) => code);
+    await sleep(400); // ACS calls the dead process started still finish in the emulator
+    h.emulator.setFaults({});
+
+    const afterKill = await checkAgreement(h.emulator, h.mongoUri);
+    await h.restartGateway();
+    await sleep(1100);
+    const summary = await h.gateway.reconcile();
+    const afterReconcile = await checkAgreement(h.emulator, h.mongoUri);
+    await recordFigures('sigkill', {
+      callsInFlight: 60,
+      outcomes,
+      afterKill: { ...afterKill, orphans: afterKill.orphans.length, dangling: afterKill.dangling.length },
+      reconcile: summary,
+      afterReconcile,
+    });
+
+    expect(outcomes.CONNECTION_LOST ?? 0).toBeGreaterThan(0);
+    expect(afterKill.unfinished).toBeGreaterThan(0);
+    expect(afterReconcile).toMatchObject({ orphans: [], dangling: [], unfinished: 0, duplicates: 0 });
+    // Every doomed user is either still fully there or fully gone, and a retry of a killed creation finds its identity.
+    const retried = await h.gql(CREATE_USER, { id: 'killed-0' }, admin);
+    expect(retried.errors).toBeUndefined();
+    expect(await checkAgreement(h.emulator, h.mongoUri)).toMatchObject({ orphans: [], unfinished: 0 });
+  });
+});
+
+describe('MongoDB stopped and restarted under load', () => {
+  let h: Harness;
+  afterAll(() => h?.stop());
+
+  it('answers UPSTREAM_UNAVAILABLE while it is down, recovers, and loses or duplicates nothing', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-mongo-restart-'));
+    const port = await freePort();
+    let mongo = await startFerretDb({ dataDir, listenAddr: `127.0.0.1:${port}` });
+    try {
+      h = await startHarness({
+        name: 'consistency_mongo_restart',
+        env: {
+          MONGODB_URI: `mongodb://127.0.0.1:${port}/restart`,
+          MONGODB_TIMEOUT_MS: '700',
+          RATE_LIMIT_STORE: 'off',
+          RECONCILE_INTERVAL_MS: '0',
+          RECONCILE_STALE_AFTER_MS: '1000',
+        },
+      });
+      const admin = await h.tokenFor('restart-admin', ['identity.admin']);
+      const timeline: Array<{ atMs: number; code: string; id: string }> = [];
+      const started = performance.now();
+      let next = 0;
+      let stopAt = Number.POSITIVE_INFINITY; // set once MongoDB is back: the load goes on for a while after
+      const worker = async () => {
+        while (performance.now() < stopAt) {
+          const id = `restart-${next++}`;
+          const code = codeOf(await h.gql(CREATE_USER, { id }, admin));
+          timeline.push({ atMs: Math.round(performance.now() - started), code, id });
+          if (code !== 'OK') await sleep(50);
+        }
+      };
+      const workers = Promise.all(Array.from({ length: 4 }, worker));
+      await sleep(1000);
+      await mongo.stop();
+      const downAt = Math.round(performance.now() - started);
+      await sleep(1200);
+      mongo = await startFerretDb({ dataDir, listenAddr: `127.0.0.1:${port}` });
+      const upAt = Math.round(performance.now() - started);
+      stopAt = performance.now() + 1500;
+      await workers;
+
+      const codes = countBy(timeline, (entry) => entry.code);
+      const lastFailure = Math.max(0, ...timeline.filter((entry) => entry.code !== 'OK').map((entry) => entry.atMs));
+      await sleep(1100);
+      const summary = await h.gateway.reconcile();
+      const agreement = await checkAgreement(h.emulator, h.mongoUri);
+      await recordFigures('mongoRestart', { calls: timeline.length, codes, downAt, upAt, recoveredAfterMs: lastFailure - upAt, reconcile: summary, agreement });
+
+      expect(Object.keys(codes).sort()).toEqual(['OK', 'UPSTREAM_UNAVAILABLE']);
+      expect(timeline.filter((entry) => entry.atMs > lastFailure).length).toBeGreaterThan(0);
+      expect(agreement).toMatchObject({ orphans: [], dangling: [], unfinished: 0, duplicates: 0 });
+      // Nothing lost: every user told OK has its identity. A user told UPSTREAM_UNAVAILABLE may have one too
+      // (ACS answered, MongoDB did not), finished by the reconciler; none has two.
+      const okUsers = timeline.filter((entry) => entry.code === 'OK').map((entry) => entry.id);
+      const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+      const mapped = new Set((await connection.collection('identity_mappings').find({ state: 'active' }).toArray()).map((m) => String(m.appUserId)));
+      await connection.close();
+      expect(okUsers.filter((id) => !mapped.has(id))).toEqual([]);
+      expect(agreement.activeMappings).toBeLessThanOrEqual(timeline.length);
+    } finally {
+      await mongo.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { errorCode, graphql } from '../helpers/graphqlClient.js';
+import { recordFigures } from '../helpers/consistency.js';
+import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+
+const ISSUE = 'mutation($force: Boolean) { issueToken(input: { scopes: [CHAT, VOIP], forceRefresh: $force }) { accessToken { token expiresOn } } }';
+const key = () => randomBytes(32).toString('base64');
+const OLD_KEY = `old:${key()}`;
+const NEW_KEY = `new:${key()}`;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ name: 'consistency_cache', env: { TOKEN_CACHE: 'true', TOKEN_CACHE_KEYS: OLD_KEY, RATE_LIMIT_STORE: 'off' } });
+});
+afterAll(() => h?.stop());
+
+async function introspect(token: string): Promise<{ active: boolean; reason?: string }> {
+  const response = await fetch(new URL('_emulator/introspect', h.emulator.endpoint), { method: 'POST', body: JSON.stringify({ token }) });
+  return (await response.json()) as { active: boolean; reason?: string };
+}
+
+const tokenOf = (result: Awaited<ReturnType<typeof graphql>>) => result.data?.issueToken.accessToken.token as string;
+
+describe('the token cache', () => {
+  it('serves the same token from every instance without calling ACS, and forceRefresh bypasses it', async () => {
+    const other = await h.startInstance();
+    const user = await h.tokenFor('cached-user');
+    await h.gql('mutation { createUser { created } }', {}, user);
+    const issuedBefore = h.emulator.stats().tokensIssued;
+    const first = tokenOf(await h.gql(ISSUE, {}, user));
+    const again = await Promise.all(Array.from({ length: 20 }, (_, i) => graphql(i % 2 ? other.url : h.gateway.url, ISSUE, {}, user)));
+    expect(again.map(tokenOf)).toEqual(Array(20).fill(first));
+    expect(h.emulator.stats().tokensIssued).toBe(issuedBefore + 1);
+    const forced = tokenOf(await graphql(other.url, ISSUE, { force: true }, user));
+    expect(forced).not.toBe(first);
+    expect(h.emulator.stats().tokensIssued).toBe(issuedBefore + 2);
+    await recordFigures('tokenCache', { requests: 22, acsTokenCalls: h.emulator.stats().tokensIssued - issuedBefore });
+  });
+
+  it('never serves a token issued before revokeTokens or deleteUser, on any instance', async () => {
+    const other = await h.startInstance();
+    const user = await h.tokenFor('revoked-user');
+    await h.gql('mutation { createUser { created } }', {}, user);
+    const old = tokenOf(await h.gql(ISSUE, {}, user));
+    expect(tokenOf(await graphql(other.url, ISSUE, {}, user))).toBe(old);
+
+    expect((await graphql(other.url, 'mutation { revokeTokens { revokedAt } }', {}, user)).errors).toBeUndefined();
+    expect(await introspect(old)).toMatchObject({ active: false, reason: 'revoked' });
+    const afterRevoke = await Promise.all([h.gateway.url, other.url].map((url) => graphql(url, ISSUE, {}, user)));
+    for (const result of afterRevoke) {
+      expect(tokenOf(result)).not.toBe(old);
+      expect(await introspect(tokenOf(result))).toMatchObject({ active: true });
+    }
+
+    expect((await h.gql('mutation { deleteUser { deletedIdentityId } }', {}, user)).errors).toBeUndefined();
+    for (const url of [h.gateway.url, other.url]) {
+      expect(errorCode(await graphql(url, ISSUE, {}, user))).toBe('IDENTITY_NOT_FOUND');
+    }
+    const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+    try {
+      expect(await connection.collection('token_cache').countDocuments({ appUserId: 'revoked-user' })).toBe(0);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('keeps tokens encrypted at rest and reads them after a key rotation', async () => {
+    const user = await h.tokenFor('sealed-user');
+    await h.gql('mutation { createUser { created } }', {}, user);
+    const token = tokenOf(await h.gql(ISSUE, {}, user));
+
+    const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+    try {
+      const raw = await connection.collection('token_cache').find({}).toArray();
+      expect(raw.length).toBeGreaterThan(0);
+      const dump = JSON.stringify(raw);
+      expect(dump).not.toContain(token);
+      expect(dump).not.toContain(token.split('.')[1]);
+      expect(dump).not.toMatch(/eyJ[\w-]+\.eyJ/);
+      expect(raw.every((entry) => entry.keyId && entry.iv && entry.tag && entry.ciphertext)).toBe(true);
+    } finally {
+      await connection.close();
+    }
+
+    const rotated = await h.startInstance({ TOKEN_CACHE_KEYS: `${NEW_KEY},${OLD_KEY}` });
+    expect(tokenOf(await graphql(rotated.url, ISSUE, {}, user))).toBe(token);
+    const keyDropped = await h.startInstance({ TOKEN_CACHE_KEYS: NEW_KEY });
+    const fresh = tokenOf(await graphql(keyDropped.url, ISSUE, {}, user));
+    expect(fresh).not.toBe(token);
+    expect(await introspect(fresh)).toMatchObject({ active: true });
+  });
+});
