@@ -1,4 +1,5 @@
-import { startGateway } from './app.js';
+// First: starts tracing when the OTEL_* variables ask for it, before the application's modules load.
+import { stopTracing } from './observability/tracing.js';
 import { ConfigError, loadConfig } from './config/config.js';
 
 /** `npm start`: the gateway with whatever embedded services its environment leaves out. */
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Loaded only now, so that tracing's loader hook can instrument what it imports.
+  const { startGateway } = await import('./app.js');
   const gateway = await startGateway(config);
   if (config.auth.kind === 'devIssuer') {
     console.log(`\nGraphQL endpoint: ${gateway.url}`);
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
     stopping = true;
     gateway.logger.info({ signal }, 'shutting down');
     await gateway.stop();
+    await stopTracing().catch(() => {});
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
