@@ -117,6 +117,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       includeStacktraceInErrorResponses: false,
       introspection: config.introspection,
       csrfPrevention: true,
+      // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would start a second, competing stop that never settles.
+      stopOnTerminationSignals: false,
       allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
       validationRules: limits.validationRules,
       parseOptions: limits.parseOptions,

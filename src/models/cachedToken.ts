@@ -3,8 +3,8 @@ import { Schema, type Connection, type InferSchemaType, type Model } from 'mongo
 /** An issued ACS token kept for reuse, sealed with AES-256-GCM: the collection never holds a token in clear. */
 const cachedTokenSchema = new Schema(
   {
-    /** Issuer, app user, scopes and lifetime, hashed: what a request must match to reuse the token. */
-    cacheKey: { type: String, required: true },
+    /** Issuer, app user, scopes and lifetime, hashed: what a request must match to reuse the token. The id, so FerretDB looks it up without a scan. */
+    _id: { type: String, required: true },
     issuer: { type: String, required: true },
     appUserId: { type: String, required: true },
     acsId: { type: String, required: true },
@@ -17,7 +17,6 @@ const cachedTokenSchema = new Schema(
   },
   { collection: 'token_cache', versionKey: false },
 );
-cachedTokenSchema.index({ cacheKey: 1 }, { unique: true, name: 'cache_key' });
 cachedTokenSchema.index({ issuer: 1, appUserId: 1 }, { name: 'app_user' });
 
 export type CachedTokenRecord = InferSchemaType<typeof cachedTokenSchema>;

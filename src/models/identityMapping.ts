@@ -9,6 +9,8 @@ export type MappingState = (typeof MAPPING_STATES)[number];
 
 const identityMappingSchema = new Schema(
   {
+    /** The app-user key, [issuer, appUserId] as JSON (see mappingIdOf). */
+    _id: { type: String, required: true },
     issuer: { type: String, required: true },
     appUserId: { type: String, required: true },
     state: { type: String, enum: MAPPING_STATES, required: true },
@@ -31,7 +33,6 @@ identityMappingSchema.index({ acsId: 1 }, { unique: true, sparse: true, name: 'a
 identityMappingSchema.index({ state: 1, stateChangedAt: 1 }, { name: 'state_age' });
 
 export type IdentityMapping = InferSchemaType<typeof identityMappingSchema> & {
-  _id: unknown;
   createdAt: Date;
   updatedAt: Date;
 };

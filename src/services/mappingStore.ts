@@ -22,7 +22,7 @@ export class MappingStore {
   ) {}
 
   find(user: AppUserRef): Promise<IdentityMapping | null> {
-    return guard(() => this.model.findOne(keyOf(user)).lean<IdentityMapping>().exec());
+    return guard(() => this.model.findById(mappingIdOf(user)).lean<IdentityMapping>().exec());
   }
 
   /** The mapping holding an ACS identity, whichever app user it belongs to (the `acs_id` index is unique). */
@@ -41,7 +41,9 @@ export class MappingStore {
       try {
         const created = await guard(() =>
           this.model.create({
-            ...keyOf(user),
+            _id: mappingIdOf(user),
+            issuer: user.issuer,
+            appUserId: user.appUserId,
             state: 'pending',
             acsResource: this.options.acsResource,
             reservationId,
@@ -63,7 +65,7 @@ export class MappingStore {
     return guard(() =>
       this.model
         .findOneAndUpdate(
-          { ...keyOf(user), state: 'pending', reservationId },
+          { _id: mappingIdOf(user), state: 'pending', reservationId },
           { $set: { state: 'active', acsId, stateChangedAt: new Date() }, $unset: { reservationId: 1 } },
           { returnDocument: 'after' },
         )
@@ -75,7 +77,7 @@ export class MappingStore {
   /** Leaves a failed creation pending but unowned, for the next call or the reconciler to finish. */
   async abandon(user: AppUserRef, reservationId: string): Promise<void> {
     await guard(() =>
-      this.model.updateOne({ ...keyOf(user), state: 'pending', reservationId }, { $unset: { reservationId: 1 } }).exec(),
+      this.model.updateOne({ _id: mappingIdOf(user), state: 'pending', reservationId }, { $unset: { reservationId: 1 } }).exec(),
     );
   }
 
@@ -93,7 +95,7 @@ export class MappingStore {
   }
 
   async release(user: AppUserRef, reservationId: string): Promise<void> {
-    await guard(() => this.model.deleteOne({ ...keyOf(user), state: 'pending', reservationId }).exec());
+    await guard(() => this.model.deleteOne({ _id: mappingIdOf(user), state: 'pending', reservationId }).exec());
   }
 
   /** Waits while another request completes a pending or deleting mapping; returns what it settled to (active, abandoned, or gone). */
@@ -153,7 +155,11 @@ class DuplicateKeyError extends Error {}
 /** A pending mapping whose creator gave up (see abandon): nobody is working on it. */
 const isAbandoned = (mapping: IdentityMapping): boolean => mapping.state === 'pending' && !mapping.reservationId;
 
-const keyOf = ({ issuer, appUserId }: AppUserRef) => ({ issuer, appUserId });
+/**
+ * The app-user key doubles as the document id: lookups by _id are the ones FerretDB pushes down to SQLite
+ * (any other filter scans the collection), and they are the gateway's hot path.
+ */
+export const mappingIdOf = ({ issuer, appUserId }: AppUserRef): string => JSON.stringify([issuer, appUserId]);
 
 /** Any database failure reaches the caller as UPSTREAM_UNAVAILABLE, never as a driver message. */
 async function guard<T>(run: () => Promise<T>): Promise<T> {

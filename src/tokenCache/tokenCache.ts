@@ -32,7 +32,7 @@ export class TokenCache {
 
   async get(lookup: CacheLookup): Promise<AcsToken | null> {
     const cacheKey = keyOf(lookup);
-    const entry = await this.model.findOne({ cacheKey }).lean().exec();
+    const entry = await this.model.findById(cacheKey).lean().exec();
     if (!entry || entry.acsId !== lookup.acsId) return null;
     if (lookup.notIssuedBefore && entry.issuedAt <= lookup.notIssuedBefore) return null;
     if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) return null;
@@ -43,9 +43,9 @@ export class TokenCache {
   async put(lookup: CacheLookup, token: AcsToken, issuedAt: Date): Promise<void> {
     const cacheKey = keyOf(lookup);
     const sealed = this.cipher.seal(token.token, cacheKey);
-    const entry = { cacheKey, ...lookup.user, acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, ...sealed };
+    const entry = { _id: cacheKey, ...lookup.user, acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, ...sealed };
     // Replace, not upsert-merge: FerretDB v1 runs upserts as read-modify-write; a lost race only costs a later ACS call.
-    await this.model.deleteOne({ cacheKey }).exec();
+    await this.model.deleteOne({ _id: cacheKey }).exec();
     await this.model.create(entry).catch((error: unknown) => {
       if ((error as { code?: number }).code !== 11000) throw error;
     });

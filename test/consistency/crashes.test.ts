@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,12 +37,15 @@ async function waitForHealthy(url: string, child: ChildProcess): Promise<void> {
   throw new Error('the gateway did not become healthy');
 }
 
+beforeAll(() => {
+  // The child processes run the built gateway, as `npm start` does.
+  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+}, 120_000);
+
 describe('a gateway process killed with SIGKILL mid-load', () => {
   let h: Harness;
   beforeAll(async () => {
-    // The child runs the built gateway, as `npm start` does.
-    const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
     h = await startHarness({ name: 'consistency_sigkill', env: { RATE_LIMIT_STORE: 'off', RECONCILE_INTERVAL_MS: '0', RECONCILE_STALE_AFTER_MS: '1000' } });
   }, 120_000);
   afterAll(() => h?.stop());
@@ -91,6 +95,44 @@ describe('a gateway process killed with SIGKILL mid-load', () => {
     const retried = await h.gql(CREATE_USER, { id: 'killed-0' }, admin);
     expect(retried.errors).toBeUndefined();
     expect(await checkAgreement(h.emulator, h.mongoUri)).toMatchObject({ orphans: [], unfinished: 0 });
+  });
+});
+
+describe('SIGTERM to a gateway process', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ name: 'consistency_sigterm', env: { RATE_LIMIT_STORE: 'off', RECONCILE_INTERVAL_MS: '0' } });
+  });
+  afterAll(() => h?.stop());
+
+  it('finishes the requests in flight and exits 0 promptly, outside NODE_ENV=test too', async () => {
+    const port = await freePort();
+    // development, not test: Apollo would install its own signal handlers there if the gateway let it.
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      env: { ...process.env, ...h.env, NODE_ENV: 'development', PORT: String(port), LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
+      stdio: 'ignore',
+    });
+    await waitForHealthy(`http://127.0.0.1:${port}/healthz`, child);
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const user = await h.tokenFor('sigterm-user');
+    await graphql(url, 'mutation { createUser { created } }', {}, user);
+    h.emulator.setFaults({ latencyMs: 300 });
+    try {
+      const before = h.emulator.stats().requestsByOperation.issue;
+      const inFlight = Array.from({ length: 10 }, () => graphql(url, 'mutation { issueToken(input: { scopes: [CHAT] }) { accessToken { token } } }', {}, user));
+      while (h.emulator.stats().requestsByOperation.issue < before + 10) await sleep(10);
+      const signalled = performance.now();
+      child.kill('SIGTERM');
+      const results = await Promise.all(inFlight);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      const exitMs = Math.round(performance.now() - signalled);
+      expect(results.every((result) => result.status === 200 && !result.errors)).toBe(true);
+      expect(code).toBe(0);
+      expect(exitMs).toBeLessThan(5000);
+    } finally {
+      h.emulator.setFaults({});
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
 

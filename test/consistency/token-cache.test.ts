@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { errorCode, graphql } from '../helpers/graphqlClient.js';
+import { errorCode, graphql, type GraphqlResponse } from '../helpers/graphqlClient.js';
 import { recordFigures } from '../helpers/consistency.js';
 import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
 
@@ -20,7 +20,7 @@ async function introspect(token: string): Promise<{ active: boolean; reason?: st
   return (await response.json()) as { active: boolean; reason?: string };
 }
 
-const tokenOf = (result: Awaited<ReturnType<typeof graphql>>) => result.data?.issueToken.accessToken.token as string;
+const tokenOf = (result: GraphqlResponse<any>) => result.data?.issueToken.accessToken.token as string;
 
 describe('the token cache', () => {
   it('serves the same token from every instance without calling ACS, and forceRefresh bypasses it', async () => {
