@@ -27,7 +27,8 @@ const server = createServer((req, res) => {
   const appUserId = decodeURIComponent(match[1]!);
   void (async () => {
     try {
-      const mapping = await mappings.findOne({ issuer: ISSUER, appUserId, state: 'active' });
+      // By _id, as the gateway itself looks mappings up (the only lookup FerretDB does without a scan).
+      const mapping = await mappings.findOne({ _id: JSON.stringify([ISSUER, appUserId]) as never, state: 'active' });
       if (!mapping) {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
         return;
