@@ -27,9 +27,9 @@ const server = createServer((req, res) => {
   const appUserId = decodeURIComponent(match[1]!);
   void (async () => {
     try {
-      // By _id, as the gateway itself looks mappings up (the only lookup FerretDB does without a scan).
-      const mapping = await mappings.findOne({ _id: JSON.stringify([ISSUER, appUserId]) as never, state: 'active' });
-      if (!mapping) {
+      // By _id alone, as the gateway itself looks mappings up: FerretDB v1 scans for any other filter, even _id plus state.
+      const mapping = await mappings.findOne({ _id: JSON.stringify([ISSUER, appUserId]) as never });
+      if (mapping?.state !== 'active') {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
         return;
       }
