@@ -34,12 +34,25 @@ export interface AuditPage {
 
 const MAX_PAGE = 200;
 
+interface PendingWrite {
+  document: Omit<AuditEventRecord, '_id'>;
+  settle: (error?: unknown) => void;
+}
+
 /** Writes and pages the append-only audit trail. */
 export class AuditLog {
+  private queue: PendingWrite[] = [];
+  private flushing: Promise<void> | null = null;
+
   constructor(private readonly model: AuditEventModel) {}
 
-  async record(entry: AuditEntry): Promise<void> {
-    await this.model.create({
+  /**
+   * Resolves once the event is stored. Group commit, written by hand since it is a dozen lines: while one
+   * insert is in flight, later events queue and go in the next insertMany. A lone request waits no longer
+   * than before, and under load the database sees one write per batch instead of one per request.
+   */
+  record(entry: AuditEntry): Promise<void> {
+    const document = {
       at: new Date(),
       requestId: entry.requestId,
       action: entry.action,
@@ -49,7 +62,24 @@ export class AuditLog {
       actorId: entry.actor.userId,
       subjectAppUserId: entry.subjectAppUserId,
       identityId: entry.identityId,
+    };
+    return new Promise((resolve, reject) => {
+      this.queue.push({ document, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.flushing ??= this.flush();
     });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, 500);
+      try {
+        await this.model.insertMany(batch.map((write) => write.document), { ordered: true, lean: true });
+        for (const write of batch) write.settle();
+      } catch (error) {
+        for (const write of batch) write.settle(error);
+      }
+    }
+    this.flushing = null;
   }
 
   /** Newest first; `after` is the previous page's endCursor. Admins only. */

@@ -162,6 +162,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  // Every missing piece is reported at once, so an operator fixes the deployment in one go.
+  const problems: string[] = [];
+  const attempt = <T>(build: () => T): T => {
+    try {
+      return build();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+      return undefined as T;
+    }
+  };
+  const acs = attempt(() => acsConfig(e, production));
+  const auth = attempt(() => authConfig(e, production));
+  const tokenCache = attempt(() => tokenCacheConfig(e, production));
+  const scopes = attempt(() => allowedScopes(e.ALLOWED_SCOPES));
+  if (problems.length > 0) throw new ConfigError(problems.join(' '));
 
   return {
     env: e.NODE_ENV,
@@ -171,15 +187,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     mongo: { uri: e.MONGODB_URI, timeoutMs: e.MONGODB_TIMEOUT_MS },
-    acs: { ...acsConfig(e, production), timeoutMs: e.ACS_TIMEOUT_MS },
+    acs: { ...acs, timeoutMs: e.ACS_TIMEOUT_MS },
     auth: {
-      ...authConfig(e, production),
+      ...auth,
       userIdClaim: e.AUTH_USER_ID_CLAIM,
       rolesClaim: e.AUTH_ROLES_CLAIM,
       adminRole: e.AUTH_ADMIN_ROLE,
       clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
     },
-    allowedScopes: allowedScopes(e.ALLOWED_SCOPES),
+    allowedScopes: scopes,
     defaultTokenExpiresInMinutes: e.DEFAULT_TOKEN_EXPIRES_IN_MINUTES,
     pendingMappingWaitMs: e.PENDING_MAPPING_WAIT_MS,
     introspection: e.INTROSPECTION ?? !production,
@@ -201,7 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       maxTokens: e.MAX_QUERY_TOKENS,
       fieldSuggestions: e.FIELD_SUGGESTIONS ?? !production,
     },
-    tokenCache: tokenCacheConfig(e, production),
+    tokenCache,
     customId: e.ACS_CUSTOM_ID,
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
     rateLimits: {

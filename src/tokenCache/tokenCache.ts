@@ -24,6 +24,13 @@ export interface CacheLookup {
  * or delete on any instance updates before it drops the entries.
  */
 export class TokenCache {
+  /**
+   * This process's own copy of recent entries, in front of the shared collection: a hit then costs no
+   * database read. It is as safe as the shared one, since every hit is checked against the mapping,
+   * which each request reads afresh and which a revoke or delete on any instance updates.
+   */
+  private readonly local = new Map<string, LocalEntry>();
+
   constructor(
     private readonly model: CachedTokenModel,
     private readonly cipher: TokenCipher,
@@ -32,16 +39,32 @@ export class TokenCache {
 
   async get(lookup: CacheLookup): Promise<AcsToken | null> {
     const cacheKey = keyOf(lookup);
-    const entry = await this.model.findById(cacheKey).lean().exec();
+    const entry = this.local.get(cacheKey) ?? (await this.loadShared(cacheKey));
     if (!entry || entry.acsId !== lookup.acsId) return null;
     if (lookup.notIssuedBefore && entry.issuedAt <= lookup.notIssuedBefore) return null;
     if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) return null;
-    const token = this.cipher.open(entry, cacheKey);
-    return token === null ? null : { token, expiresOn: entry.expiresOn };
+    return { token: entry.token, expiresOn: entry.expiresOn };
+  }
+
+  private async loadShared(cacheKey: string): Promise<LocalEntry | null> {
+    const stored = await this.model.findById(cacheKey).lean().exec();
+    const token = stored && this.cipher.open(stored, cacheKey);
+    if (!stored || token === null) return null;
+    const entry = { acsId: stored.acsId, issuedAt: stored.issuedAt, expiresOn: stored.expiresOn, token, owner: userKeyOf(stored) };
+    this.remember(cacheKey, entry);
+    return entry;
+  }
+
+  private remember(cacheKey: string, entry: LocalEntry): void {
+    this.local.delete(cacheKey);
+    this.local.set(cacheKey, entry);
+    // Oldest first out: a Map iterates in insertion order.
+    if (this.local.size > LOCAL_ENTRIES) this.local.delete(this.local.keys().next().value!);
   }
 
   async put(lookup: CacheLookup, token: AcsToken, issuedAt: Date): Promise<void> {
     const cacheKey = keyOf(lookup);
+    this.remember(cacheKey, { acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, token: token.token, owner: userKeyOf(lookup.user) });
     const sealed = this.cipher.seal(token.token, cacheKey);
     const entry = { _id: cacheKey, ...lookup.user, acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, ...sealed };
     // Replace, not upsert-merge: FerretDB v1 runs upserts as read-modify-write; a lost race only costs a later ACS call.
@@ -52,9 +75,24 @@ export class TokenCache {
   }
 
   async dropUser(user: AppUserRef): Promise<void> {
+    // Local entries of this user go too; other instances' copies are refused by the mapping check.
+    const owner = userKeyOf(user);
+    for (const [cacheKey, entry] of this.local) if (entry.owner === owner) this.local.delete(cacheKey);
     await this.model.deleteMany({ issuer: user.issuer, appUserId: user.appUserId }).exec();
   }
 }
+
+const LOCAL_ENTRIES = 10_000;
+
+interface LocalEntry {
+  acsId: string;
+  issuedAt: Date;
+  expiresOn: Date;
+  token: string;
+  owner: string;
+}
+
+const userKeyOf = ({ issuer, appUserId }: AppUserRef): string => JSON.stringify([issuer, appUserId]);
 
 function keyOf({ user, scopes, expiresInMinutes }: CacheLookup): string {
   const material = JSON.stringify([user.issuer, user.appUserId, [...scopes].sort(), expiresInMinutes]);

@@ -80,6 +80,23 @@ describe('query limits', () => {
   });
 });
 
+describe('production defaults', () => {
+  it('turns introspection and field suggestions off, and INTROSPECTION=true turns introspection back on', async () => {
+    const production = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1' });
+    const introspection = await graphql(production.url, '{ __schema { queryType { name } } }');
+    expect(introspection.status).toBe(400);
+    expect(errorCode(introspection)).toBe('GRAPHQL_VALIDATION_FAILED');
+    const typo = await graphql(production.url, '{ mee { id } }', {}, await h.tokenFor('typo'));
+    expect(errorCode(typo)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(JSON.stringify(typo.errors)).not.toContain('Did you mean');
+    const devTypo = await h.gql('{ mee { id } }', {}, await h.tokenFor('typo'));
+    expect(JSON.stringify(devTypo.errors)).toContain('Did you mean');
+
+    const opened = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1', INTROSPECTION: 'true' });
+    expect((await graphql(opened.url, '{ __schema { queryType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+});
+
 describe('rate limits', () => {
   it('answers RATE_LIMITED with HTTP 429 and Retry-After, counted across two instances on one database', async () => {
     const token = await h.tokenFor('flooder');

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const production = {
+  NODE_ENV: 'production',
+  AUTH_ISSUER: 'https://idp.example/',
+  AUTH_AUDIENCE: 'api://gateway',
+  AUTH_JWKS_URI: 'https://idp.example/jwks',
+  COMMUNICATION_SERVICES_CONNECTION_STRING: `endpoint=https://res.communication.azure.com/;accesskey=${randomBytes(32).toString('base64')}`,
+};
+
+const messageOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return 'started';
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+};
+
+describe('configuration', () => {
+  it('starts with embedded defaults outside production', () => {
+    const config = loadConfig({});
+    expect(config.acs.kind).toBe('embeddedEmulator');
+    expect(config.auth.kind).toBe('devIssuer');
+    expect(config.port).toBe(4000);
+    expect(config.allowedScopes).toEqual(['CHAT', 'VOIP', 'CHAT_JOIN', 'CHAT_JOIN_LIMITED', 'VOIP_JOIN']);
+  });
+
+  it('reads the three ACS credential forms', () => {
+    expect(loadConfig(production).acs.kind).toBe('connectionString');
+    const { COMMUNICATION_SERVICES_CONNECTION_STRING: _cs, ...rest } = production;
+    expect(loadConfig({ ...rest, COMMUNICATION_SERVICES_ENDPOINT: 'https://res.communication.azure.com', COMMUNICATION_SERVICES_ACCESSKEY: 'a2V5' }).acs.kind).toBe('accessKey');
+    expect(loadConfig({ ...rest, COMMUNICATION_SERVICES_ENDPOINT: 'https://res.communication.azure.com' }).acs.kind).toBe('managedIdentity');
+  });
+
+  it.each([
+    [{ NODE_ENV: 'production' }, 'AUTH_ISSUER'],
+    [{ ...production, COMMUNICATION_SERVICES_CONNECTION_STRING: '' }, 'No ACS resource'],
+    [{ COMMUNICATION_SERVICES_CONNECTION_STRING: 'endpoint=http://acs.example.com/;accesskey=a2V5' }, 'https://'],
+    [{ COMMUNICATION_SERVICES_CONNECTION_STRING: 'nonsense' }, 'COMMUNICATION_SERVICES_CONNECTION_STRING'],
+    [{ COMMUNICATION_SERVICES_ENDPOINT: 'http://acs.example.com' }, 'COMMUNICATION_SERVICES_ENDPOINT'],
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
+    [{ ALLOWED_SCOPES: 'chat,admin' }, 'ALLOWED_SCOPES'],
+    [{ AUTH_ISSUER: 'https://idp.example/' }, 'AUTH_AUDIENCE, AUTH_JWKS_URI'],
+    [{ ...production, AUTH_ALGORITHMS: 'RS256,HS256' }, 'HS256'],
+    [{ ...production, TOKEN_CACHE: 'true' }, 'TOKEN_CACHE_KEYS'],
+    [{ TOKEN_CACHE: 'true', TOKEN_CACHE_KEYS: 'k1:c2hvcnQ=' }, 'TOKEN_CACHE_KEYS'],
+  ])('refuses %j, naming %s', (env, named) => {
+    expect(messageOf(env as Record<string, string>)).toContain(named);
+  });
+
+  it('never echoes a secret in its messages', () => {
+    const key = randomBytes(32).toString('base64');
+    expect(messageOf({ COMMUNICATION_SERVICES_CONNECTION_STRING: `endpoint=http://acs.example.com/;accesskey=${key}` })).not.toContain(key);
+  });
+
+  it('allows plain http only for a loopback emulator', () => {
+    const config = loadConfig({ COMMUNICATION_SERVICES_CONNECTION_STRING: 'endpoint=http://127.0.0.1:8888/;accesskey=a2V5' });
+    expect(config.acs).toMatchObject({ kind: 'connectionString', endpoint: 'http://127.0.0.1:8888/' });
+  });
+});
