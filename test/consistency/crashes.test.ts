@@ -69,7 +69,10 @@ describe('a gateway process killed with SIGKILL mid-load', () => {
       ...Array.from({ length: 40 }, (_, i) => graphql(url, i % 2 ? CREATE_USER : CREATE_USER_AND_TOKEN, { id: `killed-${i}` }, admin)),
       ...doomed.map((id) => graphql(url, DELETE, { id }, admin)),
     ].map((call) => call.then(codeOf, () => 'CONNECTION_LOST'));
-    await sleep(250);
+    // Kill once ACS is busy with the dead process's creations and deletions, not at a fixed time.
+    const seen = () => h.emulator.stats().requestsByOperation;
+    const before = seen();
+    for (let waited = 0; waited < 15_000 && (seen().create - before.create < 10 || seen().delete - before.delete < 5); waited += 10) await sleep(10);
     child.kill('SIGKILL');
     const outcomes = countBy(await Promise.all(load), (code) => code);
     await sleep(400); // ACS calls the dead process started still finish in the emulator
