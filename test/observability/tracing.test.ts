@@ -189,7 +189,12 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     const acsToken = response.data?.createUserAndToken.accessToken.token as string;
     expect(acsToken).toEqual(expect.any(String));
 
-    const arrived = await waitFor(() => receiver.spans().some((s) => s.name === 'acs.createUserAndToken'), 30_000);
+    // The server span ends after the ACS span, so it can come in a later export batch: wait for both.
+    const arrived = await waitFor(() => {
+      const all = receiver.spans();
+      const acsSpan = all.find((s) => s.name === 'acs.createUserAndToken');
+      return !!acsSpan && all.some((s) => (s.kind === 2 || s.kind === 'SPAN_KIND_SERVER') && s.traceId === acsSpan.traceId);
+    }, 30_000);
     expect(arrived).toBe(true);
     const spans = receiver.spans();
     const acs = spans.find((s) => s.name === 'acs.createUserAndToken')!;
