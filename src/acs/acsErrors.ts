@@ -12,8 +12,6 @@ function isRestErrorLike(error: unknown): error is RestErrorLike {
   return error instanceof Error && error.name === 'RestError';
 }
 
-export const isAcsNotFound = (error: unknown): boolean => isRestErrorLike(error) && error.statusCode === 404;
-
 /**
  * Turns an ACS failure into one of the gateway's stable codes. ACS's own messages are not passed on:
  * they can name internals, and the caller can do nothing with them.

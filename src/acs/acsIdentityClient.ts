@@ -125,8 +125,13 @@ export class AcsIdentityClient {
     return this.call('revokeTokens', (abortSignal) => this.sdk.revokeTokens({ communicationUserId: acsId }, { abortSignal }));
   }
 
-  deleteUser(acsId: string): Promise<void> {
-    return this.call('deleteUser', (abortSignal) => this.sdk.deleteUser({ communicationUserId: acsId }, { abortSignal }));
+  /** An identity that is already gone in ACS counts as deleted, so a retried deletion succeeds. */
+  async deleteUser(acsId: string): Promise<void> {
+    try {
+      await this.call('deleteUser', (abortSignal) => this.sdk.deleteUser({ communicationUserId: acsId }, { abortSignal }));
+    } catch (error) {
+      if (!(error instanceof GatewayError && error.code === ErrorCode.IDENTITY_NOT_FOUND)) throw error;
+    }
   }
 
   /**

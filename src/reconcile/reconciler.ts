@@ -1,6 +1,5 @@
 import type { QueryFilter } from 'mongoose';
 import type { AcsIdentityClient } from '../acs/acsIdentityClient.js';
-import { ErrorCode, GatewayError } from '../errors.js';
 import type { IdentityMapping, IdentityMappingModel } from '../models/identityMapping.js';
 import { customIdFor } from '../services/identityService.js';
 import type { TokenCache } from '../tokenCache/tokenCache.js';
@@ -69,13 +68,7 @@ export class Reconciler {
   }
 
   private async finishDeletion(mapping: IdentityMapping): Promise<'deleted' | null> {
-    if (mapping.acsId) {
-      try {
-        await this.acs.deleteUser(mapping.acsId);
-      } catch (error) {
-        if (!(error instanceof GatewayError && error.code === ErrorCode.IDENTITY_NOT_FOUND)) throw error;
-      }
-    }
+    if (mapping.acsId) await this.acs.deleteUser(mapping.acsId);
     await this.options.tokenCache?.dropUser(mapping);
     const removed = await this.mappings.deleteOne({ _id: mapping._id, state: 'deleting' }).exec();
     return removed.deletedCount === 1 ? 'deleted' : null;

@@ -135,12 +135,7 @@ export class IdentityService {
     this.checkResource(existing);
     const deleting = await this.mappings.markDeleting(existing);
     if (!deleting) throw notFound(user);
-    try {
-      await this.acs.deleteUser(deleting.acsId!);
-    } catch (error) {
-      // An identity that is already gone in ACS counts as deleted.
-      if (!(error instanceof GatewayError && error.code === ErrorCode.IDENTITY_NOT_FOUND)) throw error;
-    }
+    await this.acs.deleteUser(deleting.acsId!);
     await this.tokenCache?.dropUser(user);
     await this.mappings.remove(deleting);
     return { appUserId: user.appUserId, deletedIdentityId: deleting.acsId! };
