@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import mongoose, { Schema } from 'mongoose';
 import { ensureFerretDbBinary, startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded/index.js';
 import { withDatabase } from '../support/mongo.js';
@@ -76,6 +77,45 @@ describe('startEmbeddedMongo with FerretDB', () => {
     expect(await isListening(second.uri)).toBe(false);
     expect(pid).toBeDefined();
     expect(() => process.kill(pid!, 0)).toThrow(); // reaped by us, so ESRCH
+  });
+
+  it('indexes the `_id` lookups FerretDB pushes down to SQLite, which its own `_id` index does not serve', async () => {
+    const mongo = await start();
+    const client = await mongoose.createConnection(withDatabase(mongo.uri, 'pushdown_test'), { serverSelectionTimeoutMS: 5000 }).asPromise();
+    const things = client.collection('things');
+    await things.insertMany([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }] as never[]);
+
+    const file = join(dataDir, 'ferretdb', 'pushdown_test.sqlite');
+    const sqlite = new DatabaseSync(file, { readOnly: true });
+    try {
+      // FerretDB's table for the collection, then the wrapper's index on it, which it adds within a check or two.
+      const table = () =>
+        (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'things%'`).get() as { name: string } | undefined)?.name;
+      const indexOf = (t: string) =>
+        sqlite.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`).get(`${t}__id_pushdown`) as { sql: string } | undefined;
+      let index: { sql: string } | undefined;
+      for (let i = 0; i < 50 && !index; i++) {
+        const t = table();
+        index = t ? indexOf(t) : undefined;
+        if (!index) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(index?.sql).toContain(`_ferretdb_sjson->'$._id'`);
+
+      // The statement FerretDB v1.24 runs for find({_id}) now searches the index instead of scanning the table.
+      const plan = sqlite
+        .prepare(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "${table()!}" WHERE _ferretdb_sjson->'$._id' = ?`)
+        .all('"a"') as { detail: string }[];
+      expect(plan.map((row) => row.detail).join('\n')).toMatch(/SEARCH .* USING INDEX .*__id_pushdown/);
+    } finally {
+      sqlite.close();
+    }
+
+    // Invisible to MongoDB clients, and lookups still answer the same.
+    expect((await things.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_']);
+    expect(await things.findOne({ _id: 'b' } as never)).toEqual({ _id: 'b', n: 2 });
+    await things.updateOne({ _id: 'a' } as never, { $set: { n: 10 } });
+    expect(await things.find({}).sort({ _id: 1 }).toArray()).toEqual([{ _id: 'a', n: 10 }, { _id: 'b', n: 2 }]);
+    await client.close();
   });
 
   it('ensureFerretDbBinary is idempotent and fast once built', async () => {

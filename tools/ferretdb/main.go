@@ -20,6 +20,9 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
+// idIndexInterval bounds how long a new collection's `_id` lookups scan (see idindex.go).
+const idIndexInterval = 200 * time.Millisecond
+
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:0", "TCP address to listen on; port 0 picks a free one")
 	dataDir := flag.String("data-dir", "", "directory for the SQLite databases (required)")
@@ -69,6 +72,9 @@ func main() {
 			os.Exit(1)
 		}()
 	}
+
+	// Runs beside FerretDB for its whole life; see idindex.go.
+	go watchIDIndexes(ctx, abs, idIndexInterval, logger)
 
 	done := make(chan struct{})
 	go func() {
