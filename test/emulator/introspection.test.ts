@@ -86,7 +86,7 @@ describe('token introspection', () => {
     const issuer = new TokenIssuer(await loadOrCreateSigningKey(undefined), store.resourceId);
     const { record } = store.create();
     const now = Date.now();
-    const { token } = issuer.issue(record.id, ['chat'], store.tokenIssued(record, now), now + 60 * 60_000);
+    const { token } = await issuer.issue(record.id, ['chat'], store.tokenIssued(record, now), now + 60 * 60_000);
     expect(issuer.introspect(token, store, now + 59 * 60_000)).toMatchObject({ active: true });
     expect(issuer.introspect(token, store, now + 61 * 60_000)).toMatchObject({ active: false, reason: 'expired' });
   });

@@ -11,7 +11,7 @@ export const SCOPES: readonly string[] = ['chat', 'voip', 'chat.join', 'chat.joi
 const DEFAULT_MINUTES = 1440;
 const MIN_MINUTES = 60;
 
-export function createIdentity(ctx: EmulatorContext, req: DataPlaneRequest): Reply {
+export async function createIdentity(ctx: EmulatorContext, req: DataPlaneRequest): Promise<Reply> {
   const body = asObject(req.body);
   const customId = supportsCustomId(req.apiVersion) ? optionalCustomId(body['customId']) : undefined;
   const wantsToken = body['createTokenWithScopes'] !== undefined && body['createTokenWithScopes'] !== null;
@@ -20,19 +20,19 @@ export function createIdentity(ctx: EmulatorContext, req: DataPlaneRequest): Rep
 
   // The only documented success is 201, for a new identity and for the one already holding the customId.
   const { record } = ctx.store.create(customId);
-  const accessToken = scopes ? issueFor(ctx, record, scopes, minutes) : undefined;
+  const accessToken = scopes ? await issueFor(ctx, record, scopes, minutes) : undefined;
   return {
     status: 201,
     body: { identity: identityBody(record, req.apiVersion), ...(accessToken ? { accessToken } : {}) },
   };
 }
 
-export function issueAccessToken(ctx: EmulatorContext, req: DataPlaneRequest, encodedId: string): Reply {
+export async function issueAccessToken(ctx: EmulatorContext, req: DataPlaneRequest, encodedId: string): Promise<Reply> {
   const body = asObject(req.body);
   const scopes = checkScopes(body['scopes'], 'scopes');
   const minutes = checkMinutes(body['expiresInMinutes']);
   const record = ownedIdentity(ctx, encodedId);
-  return { status: 200, body: issueFor(ctx, record, scopes, minutes) };
+  return { status: 200, body: await issueFor(ctx, record, scopes, minutes) };
 }
 
 export function revokeAccessTokens(ctx: EmulatorContext, encodedId: string): Reply {

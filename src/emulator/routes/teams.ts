@@ -12,5 +12,5 @@ export async function exchangeTeamsToken(ctx: EmulatorContext, req: DataPlaneReq
   const nowMs = Date.now();
   ctx.counters.tokensIssued += 1;
   // The ACS token expires with the Entra token ("a matching expiration time").
-  return { status: 200, body: ctx.issuer.issue(`8:orgid:${user.oid}`, ['voip'], nowMs, user.expiresAtMs) };
+  return { status: 200, body: await ctx.issuer.issue(`8:orgid:${user.oid}`, ['voip'], nowMs, user.expiresAtMs) };
 }
