@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JSONWebKeySet } from 'jose';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Caller } from './caller.js';
@@ -12,7 +14,16 @@ export interface CallerVerifierOptions {
   rolesClaim: string;
   adminRole: string;
   clockToleranceSeconds: number;
+  /**
+   * Remembers tokens that passed verification, so a client's repeated requests skip the signature check.
+   * An entry lives `seconds` at most and never past the token's own exp; 0 turns this off.
+   */
+  verifiedTokenCache?: { seconds: number; maxEntries: number };
+  /** Told how each bearer token was checked (for metrics). */
+  onBearerToken?: (outcome: BearerTokenOutcome) => void;
 }
+
+export type BearerTokenOutcome = 'verified' | 'remembered' | 'rejected';
 
 export type CallerVerifier = (authorizationHeader: string | undefined) => Promise<Caller | null>;
 
@@ -20,15 +31,25 @@ export type CallerVerifier = (authorizationHeader: string | undefined) => Promis
 export function createCallerVerifier(options: CallerVerifierOptions): CallerVerifier {
   const keySet = options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
 
-  return async (authorizationHeader) => {
-    if (authorizationHeader === undefined || authorizationHeader === '') return null;
-    const match = /^Bearer\s+(\S+)$/i.exec(authorizationHeader);
-    if (!match?.[1]) {
-      throw unauthenticated('The Authorization header must be "Bearer <token>".');
+  const remembered = rememberedCallers(options);
+
+  const report = options.onBearerToken ?? (() => {});
+
+  const verify = async (token: string): Promise<{ caller: Caller; validUntilMs: number }> => {
+    try {
+      const verified = await verifyOnce(token);
+      report('verified');
+      return verified;
+    } catch (error) {
+      report('rejected');
+      throw error;
     }
+  };
+
+  const verifyOnce = async (token: string): Promise<{ caller: Caller; validUntilMs: number }> => {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], keySet, {
+      ({ payload } = await jwtVerify(token, keySet, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: options.algorithms,
@@ -43,8 +64,38 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
       throw unauthenticated(`The bearer token has no "${options.userIdClaim}" claim to identify the user.`);
     }
     const roles = claimAsList(payload, options.rolesClaim);
-    return { issuer: options.issuer, userId, roles, isAdmin: roles.includes(options.adminRole) };
+    const caller = { issuer: options.issuer, userId, roles, isAdmin: roles.includes(options.adminRole) };
+    // jose accepts exp plus the tolerance, so a remembered token may be used exactly as long.
+    return { caller, validUntilMs: (payload.exp! + options.clockToleranceSeconds) * 1000 };
   };
+
+  return async (authorizationHeader) => {
+    if (authorizationHeader === undefined || authorizationHeader === '') return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(authorizationHeader);
+    if (!match?.[1]) {
+      report('rejected');
+      throw unauthenticated('The Authorization header must be "Bearer <token>".');
+    }
+    const token = match[1];
+    if (!remembered) return (await verify(token)).caller;
+    // Keyed by a digest: the cache never holds bearer tokens themselves.
+    const key = createHash('sha256').update(token).digest('base64url');
+    const hit = remembered.get(key);
+    if (hit && hit.validUntilMs > Date.now()) {
+      report('remembered');
+      return hit.caller;
+    }
+    const verified = await verify(token);
+    remembered.set(key, verified, { ttl: Math.max(1, Math.min(verified.validUntilMs - Date.now(), remembered.ttl)) });
+    return verified.caller;
+  };
+}
+
+/** Only tokens that passed every check are remembered; a rejected token is checked again each time. */
+function rememberedCallers(options: CallerVerifierOptions) {
+  const cache = options.verifiedTokenCache;
+  if (!cache || cache.seconds === 0) return null;
+  return new LRUCache<string, { caller: Caller; validUntilMs: number }>({ max: cache.maxEntries, ttl: cache.seconds * 1000 });
 }
 
 function unauthenticated(message: string, cause?: unknown): GatewayError {

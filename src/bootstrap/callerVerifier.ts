@@ -1,15 +1,17 @@
-import { createCallerVerifier, type CallerVerifier } from '../auth/callerVerifier.js';
+import { createCallerVerifier, type BearerTokenOutcome, type CallerVerifier } from '../auth/callerVerifier.js';
 import { loadDevIssuer } from '../auth/devIssuer.js';
 import type { GatewayConfig } from '../config/config.js';
 
 /** The configured OpenID Connect provider, or the development issuer outside production. */
-export async function callerVerifierFor(config: GatewayConfig): Promise<CallerVerifier> {
+export async function callerVerifierFor(config: GatewayConfig, onBearerToken?: (outcome: BearerTokenOutcome) => void): Promise<CallerVerifier> {
   const { auth } = config;
   const common = {
     userIdClaim: auth.userIdClaim,
     rolesClaim: auth.rolesClaim,
     adminRole: auth.adminRole,
     clockToleranceSeconds: auth.clockToleranceSeconds,
+    verifiedTokenCache: auth.verifiedTokenCache,
+    onBearerToken,
   };
   if (auth.kind === 'devIssuer') {
     const dev = await loadDevIssuer(config.dataDir);

@@ -49,6 +49,8 @@ const envSchema = z.object({
   AUTH_ADMIN_ROLE: z.string().min(1).default('identity.admin'),
   AUTH_ALGORITHMS: commaList,
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  AUTH_VERIFIED_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  AUTH_VERIFIED_TOKEN_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
 
   ALLOWED_SCOPES: commaList,
   DEFAULT_TOKEN_EXPIRES_IN_MINUTES: z.coerce.number().int().min(60).max(1440).default(1440),
@@ -115,6 +117,8 @@ export interface GatewayConfig {
     rolesClaim: string;
     adminRole: string;
     clockToleranceSeconds: number;
+    /** How long a verified bearer token is remembered (0: verify every request), and how many are. */
+    verifiedTokenCache: { seconds: number; maxEntries: number };
   };
   allowedScopes: ScopeName[];
   defaultTokenExpiresInMinutes: number;
@@ -194,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       rolesClaim: e.AUTH_ROLES_CLAIM,
       adminRole: e.AUTH_ADMIN_ROLE,
       clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+      verifiedTokenCache: { seconds: e.AUTH_VERIFIED_TOKEN_CACHE_SECONDS, maxEntries: e.AUTH_VERIFIED_TOKEN_CACHE_SIZE },
     },
     allowedScopes: scopes,
     defaultTokenExpiresInMinutes: e.DEFAULT_TOKEN_EXPIRES_IN_MINUTES,

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { AcsCallRecord } from '../acs/acsIdentityClient.js';
+import type { BearerTokenOutcome } from '../auth/callerVerifier.js';
 
 /** The gateway's Prometheus metrics, on a registry of its own so several instances can share a process. */
 export class GatewayMetrics {
@@ -49,9 +50,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly bearerTokens = new Counter({
+    name: 'gateway_bearer_tokens_total',
+    help: 'Bearer tokens by how they were checked: verified (signature and claims), remembered (verified earlier) or rejected.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
+
+  recordBearerToken = (outcome: BearerTokenOutcome): void => {
+    this.bearerTokens.inc({ outcome });
+  };
 
   recordAcsCall = (call: AcsCallRecord): void => {
     this.acsCalls.inc({ operation: call.operation, outcome: call.outcome, status: String(call.statusCode ?? (call.outcome === 'success' ? 'ok' : 'none')) });
