@@ -1,9 +1,12 @@
-// First: starts tracing when the OTEL_* variables ask for it, before the application's modules load.
+// First: the compile cache, so that everything loaded after it is cached.
+import './bootstrap/compileCache.js';
+// Then tracing, when the OTEL_* variables ask for it, before the application's modules load.
 import { stopTracing } from './observability/tracing.js';
-import { ConfigError, loadConfig } from './config/config.js';
 
 /** `npm start`: the gateway with whatever embedded services its environment leaves out. */
 async function main(): Promise<void> {
+  // Loaded here rather than imported above, so that it and zod come from the compile cache too.
+  const { ConfigError, loadConfig } = await import('./config/config.js');
   let config;
   try {
     config = loadConfig();

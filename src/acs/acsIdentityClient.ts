@@ -1,7 +1,6 @@
-import { AzureKeyCredential } from '@azure/core-auth';
+import { AzureKeyCredential, type TokenCredential } from '@azure/core-auth';
 import { CommunicationIdentityClient, type TokenScope } from '@azure/communication-identity';
 import { isKeyCredential, parseConnectionString } from '@azure/communication-common';
-import { DefaultAzureCredential } from '@azure/identity';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { CUSTOM_ID_API_VERSION, CustomIdCreator, type CreatedIdentity } from './customIdCreator.js';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
@@ -14,6 +13,11 @@ export type AcsCredential =
 
 export interface AcsIdentityClientOptions {
   credential: AcsCredential;
+  /**
+   * Signs requests for the `managedIdentity` credential, e.g. `DefaultAzureCredential` from @azure/identity
+   * (the bootstrap loads that package only for this mode).
+   */
+  tokenCredential?: TokenCredential;
   /** Every call is abandoned after this long, so a hung ACS cannot hold requests forever. */
   timeoutMs: number;
   /** Names the ACS resource in mapping documents, so a changed resource is detected. */
@@ -57,7 +61,7 @@ export class AcsIdentityClient {
         ? parseConnectionString(credential.connectionString).credential
         : credential.kind === 'accessKey'
           ? new AzureKeyCredential(credential.accessKey)
-          : new DefaultAzureCredential();
+          : requireTokenCredential(options.tokenCredential);
     // Plain http passes config validation only for loopback (the emulator), where the SDK needs this opt-in.
     const clientOptions = { allowInsecureConnection: credential.endpoint.startsWith('http://') };
     this.sdk = isKeyCredential(keyOrToken)
@@ -165,4 +169,9 @@ export class AcsIdentityClient {
       }
     });
   }
+}
+
+function requireTokenCredential(credential: TokenCredential | undefined): TokenCredential {
+  if (!credential) throw new Error('The managedIdentity credential needs options.tokenCredential (e.g. new DefaultAzureCredential()).');
+  return credential;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AcsIdentityClient, type AcsCallRecord, type AcsCredential } from '../acs/acsIdentityClient.js';
 import type { GatewayConfig } from '../config/config.js';
-import { startEmulator, type RunningEmulator } from '../emulator/index.js';
+import type { RunningEmulator } from '../emulator/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Cleanups } from './cleanups.js';
 
@@ -23,6 +23,8 @@ export async function connectAcs(
   let resourceKey: string;
   let emulator: RunningEmulator | undefined;
   if (config.acs.kind === 'embeddedEmulator') {
+    // Loaded only when used, like @azure/identity below: both are sizeable and the start-up cost counts.
+    const { startEmulator } = await import('../emulator/index.js');
     emulator = await startEmulator({ dataDir: path.join(config.dataDir, 'emulator') });
     const started = emulator;
     cleanups.push(() => started.close());
@@ -34,6 +36,8 @@ export async function connectAcs(
     credential = config.acs;
     resourceKey = new URL(config.acs.endpoint).host;
   }
-  const client = new AcsIdentityClient({ credential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall, customId: config.customId });
+  const tokenCredential =
+    credential.kind === 'managedIdentity' ? new (await import('@azure/identity')).DefaultAzureCredential() : undefined;
+  const client = new AcsIdentityClient({ credential, tokenCredential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall, customId: config.customId });
   return { client, emulator, probeUrl: credential.endpoint };
 }
