@@ -6,8 +6,9 @@
 // Env: BENCH_DURATION_S (5), BENCH_REPEATS (3), BENCH_USERS (200), BENCH_SOAK_S (60; 300 for the issue's soak),
 // BENCH_CONCURRENCIES (1,16,64), BENCH_PROFILE (auto|on|off: CPU-profile the gateway when a target is missed).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { cpus, release, tmpdir, totalmem, type as osType } from 'node:os';
@@ -90,10 +91,13 @@ interface Gateway {
   readyMs: number;
 }
 
+/** The node flags `npm start` (and the Dockerfile) use, so the gateway is measured as it is deployed. */
+const START_FLAGS = (/exec node (.*)dist\/src\/main\.js/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
+
 async function startGateway(env: Record<string, string>, extraArgs: string[] = []): Promise<Gateway> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(NODE, [...extraArgs, 'dist/src/main.js'], {
+  const child = spawn(NODE, [...START_FLAGS, ...extraArgs, 'dist/src/main.js'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -433,6 +437,10 @@ async function main(): Promise<void> {
     const file = (await readdir(profDir).catch(() => [] as string[])).find((f) => f.endsWith('.cpuprofile'));
     if (!file) log('no .cpuprofile was written');
     if (file) {
+      // Kept (git-ignored) for a closer look: open it in Chrome DevTools' Performance panel or VS Code.
+      await mkdir(join(ROOT, '.local/bench'), { recursive: true });
+      await copyFile(join(profDir, file), join(ROOT, '.local/bench/gateway-issueToken.cpuprofile'));
+      log('CPU profile kept at .local/bench/gateway-issueToken.cpuprofile');
       profile = { scenario: `issueToken, 16 connections, ${Math.max(10, DURATION_S * 2)} s, ${r.reqPerSec} req/s under --cpu-prof`, ...summarizeProfile(JSON.parse(await readFile(join(profDir, file), 'utf8')) as CpuProfile) };
       log(`profile: ${JSON.stringify(profile.byPackage.slice(0, 6))}`);
     }

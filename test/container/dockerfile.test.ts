@@ -33,7 +33,9 @@ describe('Dockerfile', () => {
     expect(env.NODE_ENV).toBe('production');
     expect(last(runtime, 'HEALTHCHECK')?.args).toContain('/healthz');
     expect(last(runtime, 'EXPOSE')?.args).toBe('4000');
-    expect(execForm(last(runtime, 'CMD')!.args)).toEqual(['node', 'dist/src/main.js']);
+    // Started exactly as `npm start` starts it, node flags included.
+    const startScript = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(execForm(last(runtime, 'CMD')!.args).join(' ')).toBe(/exec (node .*dist\/src\/main\.js)$/.exec(startScript)?.[1]);
     // The runtime stage installs production dependencies only.
     const installs = all(runtime, 'RUN').filter((item) => /\bnpm (ci|install)\b/.test(item.args));
     expect(installs.length).toBeGreaterThan(0);
