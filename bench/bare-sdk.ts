@@ -1,7 +1,7 @@
 // Bare SDK load: a closed loop of `getToken` calls straight from @azure/communication-identity to the emulator,
 // the cost of issuing a token without any gateway. Run as its own process by bench/gateway.ts.
 // Env: COMMUNICATION_SERVICES_CONNECTION_STRING, ACS_IDS (JSON array), CONCURRENCY, DURATION_S, REPEATS.
-// Prints one JSON line per repetition: {reqPerSec, p50Ms, p99Ms, total, errors}.
+// Prints one JSON line per repetition: {reqPerSec, p50Ms, p99Ms, total, errors, cpuMs} (cpuMs: this process's CPU time).
 import { CommunicationIdentityClient } from '@azure/communication-identity';
 
 const connectionString = process.env.COMMUNICATION_SERVICES_CONNECTION_STRING!;
@@ -19,6 +19,7 @@ const call = () => client.getToken({ communicationUserId: acsIds[next++ % acsIds
 async function run(ms: number) {
   const latencies: number[] = [];
   let errors = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + ms;
   const worker = async () => {
@@ -35,7 +36,8 @@ async function run(ms: number) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { reqPerSec: latencies.length / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), total: latencies.length, errors };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { reqPerSec: latencies.length / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), total: latencies.length, errors, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 await run(1000); // warm-up: connections, JIT

@@ -37,6 +37,7 @@ const USERS = Number(process.env.BENCH_USERS ?? 200);
 const SOAK_S = Number(process.env.BENCH_SOAK_S ?? 60);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,16,64').split(',').map(Number);
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
+const START_RUNS = 3;
 const NODE = process.execPath; // Node 24 from node_modules/.bin (tsx runs under it)
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -148,12 +149,30 @@ interface RunFigure {
   p99Ms: number;
   total: number;
   failures: number;
+  /** CPU time per request of each process involved (server, MongoDB, emulator, load generator), in ms. */
+  cpuMsPerRequest?: Record<string, number>;
+}
+
+/** utime + stime of a process, in ms (from /proc, in clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Measures the CPU each named process spends while `run` runs, per request it reports. */
+async function withCpu(pids: Record<string, number>, run: () => Promise<RunFigure>): Promise<RunFigure> {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid)]));
+  const figure = await run();
+  const used = Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid) - before[name]!] as const);
+  const perRequest = Object.fromEntries(used.map(([name, ms]) => [name, round(ms / figure.total, 3)]));
+  return { ...figure, cpuMsPerRequest: { ...perRequest, ...figure.cpuMsPerRequest } };
 }
 interface Row {
   concurrency: number;
   reqPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  cpuMsPerRequest?: Record<string, number>;
   runs: RunFigure[];
 }
 
@@ -180,7 +199,9 @@ async function cannon(origin: string, make: RequestMaker, connections: number, d
     ],
   });
   instance.on('response', (_c, _s, _b, responseTime) => times.push(responseTime));
+  const cpuBefore = process.cpuUsage();
   const r = await instance;
+  const cpu = process.cpuUsage(cpuBefore);
   times.sort((a, b) => a - b);
   return {
     reqPerSec: round(r.requests.average, 1),
@@ -188,15 +209,35 @@ async function cannon(origin: string, make: RequestMaker, connections: number, d
     p99Ms: round(percentile(times, 99), 3),
     total: r.requests.total,
     failures: failures + r.errors + r.timeouts,
+    cpuMsPerRequest: { loadGenerator: round((cpu.user + cpu.system) / 1000 / r.requests.total, 3) },
   };
 }
 
+/** One run of bench/bare-sdk.ts (its own process, with its own 1 s warm-up): getToken over the given identities. */
+async function bareSdkRun(connectionString: string, acsIds: string[], concurrency: number): Promise<RunFigure> {
+  const child = spawn(NODE, [...process.execArgv, join(ROOT, 'bench/bare-sdk.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, COMMUNICATION_SERVICES_CONNECTION_STRING: connectionString, ACS_IDS: JSON.stringify(acsIds), CONCURRENCY: String(concurrency), DURATION_S: String(DURATION_S), REPEATS: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`bare-sdk exited with ${code}`);
+  const r = JSON.parse(out.trim()) as RunFigure & { errors: number; cpuMs: number };
+  // The driver is both the client under test and its own load generator.
+  return { reqPerSec: round(r.reqPerSec, 1), p50Ms: round(r.p50Ms, 3), p99Ms: round(r.p99Ms, 3), total: r.total, failures: r.errors, cpuMsPerRequest: { loadGenerator: round(r.cpuMs / r.total, 3) } };
+}
+
 function summarize(concurrency: number, runs: RunFigure[]): Row {
+  const processes = Object.keys(runs[0]?.cpuMsPerRequest ?? {});
+  const cpu = Object.fromEntries(processes.map((name) => [name, median(runs.map((r) => r.cpuMsPerRequest?.[name] ?? NaN))]));
   return {
     concurrency,
     reqPerSec: round(median(runs.map((r) => r.reqPerSec)), 1),
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
+    ...(processes.length && { cpuMsPerRequest: cpu }),
     runs,
   };
 }
@@ -286,7 +327,8 @@ async function main(): Promise<void> {
 
   // Start to ready, with MongoDB and ACS already up: spawn to the first 200 from /healthz, median of 3.
   const startTimes: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  await stopChild((await startGateway(gatewayEnv)).child);
+  for (let i = 0; i < START_RUNS; i++) {
     const g = await startGateway(gatewayEnv);
     startTimes.push(round(g.readyMs, 0));
     await stopChild(g.child);
@@ -323,26 +365,9 @@ async function main(): Promise<void> {
   const floorBody = JSON.stringify({ query: '{ __typename }' });
   results.floor = await scenario('floor { __typename }', gateway.origin, () => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: floorBody }), rss);
 
-  // (b) bare SDK, in its own process.
-  rss.phase = 'bareSdk';
-  results.bareSdk = [];
-  for (const c of CONCURRENCIES) {
-    const child = spawn(NODE, [...process.execArgv, join(ROOT, 'bench/bare-sdk.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, COMMUNICATION_SERVICES_CONNECTION_STRING: emulator.connectionString, ACS_IDS: JSON.stringify(acsIds), CONCURRENCY: String(c), DURATION_S: String(DURATION_S), REPEATS: String(REPEATS) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    const [code] = await once(child, 'exit');
-    if (code !== 0) throw new Error(`bare-sdk exited with ${code}`);
-    const runs = out.trim().split('\n').map((l) => JSON.parse(l) as RunFigure & { errors: number }).map((r) => ({ reqPerSec: round(r.reqPerSec, 1), p50Ms: round(r.p50Ms, 3), p99Ms: round(r.p99Ms, 3), total: r.total, failures: r.errors }));
-    const row = summarize(c, runs);
-    log(`bare SDK c=${c}: ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
-    results.bareSdk.push(row);
-  }
-
-  // (c) the minimal alternative, in its own process.
+  // (b)-(d) the issueToken comparisons, interleaved: at each concurrency, every repetition runs the bare SDK, the
+  // minimal alternative and the gateway with its cache off and on back to back, so a burst of load from other
+  // tenants of this shared machine hits all four alike. Ratios are the medians of these paired runs' ratios.
   const minimal = spawn(NODE, [...process.execArgv, join(ROOT, 'bench/minimal-alternative.ts')], {
     cwd: ROOT,
     env: { ...process.env, MONGODB_URI: mongoUri, COMMUNICATION_SERVICES_CONNECTION_STRING: emulator.connectionString, ISSUER: DEV_ISSUER, PORT: '0' },
@@ -351,17 +376,40 @@ async function main(): Promise<void> {
   const minimalOrigin = JSON.parse((await waitForLine(minimal, /\{"url":[^\n]*\}/))[0]).url as string;
   const check = await fetch(`${minimalOrigin}/token/${users[0]!.sub}`);
   if (check.status !== 200) throw new Error(`minimal alternative answered ${check.status}: ${await check.text()}`);
-  results.minimalAlternative = await scenario('minimal alternative', minimalOrigin, () => ({ method: 'GET', path: `/token/${users[n++ % users.length]!.sub}`, headers: {} }));
-  await stopChild(minimal);
-
-  // (d) the gateway's issueToken, many distinct users, each with their own verified bearer token. No token cache exists yet.
-  await gql(gateway.url, users[0]!.token, ISSUE, issueInput);
-  results.gatewayIssueTokenCacheOff = await scenario('gateway issueToken (cache off)', gateway.origin, () => graphqlRequest(users[n++ % users.length]!.token, ISSUE, issueInput), rss);
-
-  // (d') the same with the token cache on: a second gateway on the same database, its cache primed once per user.
+  // A second gateway on the same database with the token cache on, primed once per user.
   const cached = await startGateway({ ...gatewayEnv, TOKEN_CACHE: 'true' });
   for (let i = 0; i < users.length; i += 16) await Promise.all(users.slice(i, i + 16).map((u) => gql(cached.url, u.token, ISSUE, issueInput)));
-  results.gatewayIssueTokenCacheOn = await scenario('gateway issueToken (cache on)', cached.origin, () => graphqlRequest(users[n++ % users.length]!.token, ISSUE, issueInput));
+
+  const toMinimal: RequestMaker = () => ({ method: 'GET', path: `/token/${users[n++ % users.length]!.sub}`, headers: {} });
+  const toGateway: RequestMaker = () => graphqlRequest(users[n++ % users.length]!.token, ISSUE, issueInput);
+  const backends = { mongo: mongo.pid!, emulator: emulator.child.pid! };
+  const compared = {
+    bareSdk: (c: number) => withCpu(backends, () => bareSdkRun(emulator.connectionString, acsIds, c)),
+    minimalAlternative: (c: number) => withCpu({ server: minimal.pid!, ...backends }, () => cannon(minimalOrigin, toMinimal, c, DURATION_S)),
+    gatewayIssueTokenCacheOff: (c: number) => withCpu({ server: gateway.child.pid!, ...backends }, () => cannon(gateway.origin, toGateway, c, DURATION_S)),
+    gatewayIssueTokenCacheOn: (c: number) => withCpu({ server: cached.child.pid!, ...backends }, () => cannon(cached.origin, toGateway, c, DURATION_S)),
+  };
+  await cannon(minimalOrigin, toMinimal, 4, 1); // warm-ups
+  await cannon(gateway.origin, toGateway, 4, 1);
+  await cannon(cached.origin, toGateway, 4, 1);
+  const runsOf = Object.fromEntries(Object.keys(compared).map((k) => [k, new Map<number, RunFigure[]>()])) as Record<keyof typeof compared, Map<number, RunFigure[]>>;
+  for (const c of CONCURRENCIES) {
+    for (let i = 0; i < REPEATS; i++) {
+      for (const [key, run] of Object.entries(compared) as [keyof typeof compared, (c: number) => Promise<RunFigure>][]) {
+        rss.phase = key === 'gatewayIssueTokenCacheOff' ? `issueToken@${c}` : 'idle';
+        const figure = await run(c);
+        if (figure.failures) log(`${key} c=${c}: ${figure.failures} FAILED responses`);
+        runsOf[key].set(c, [...(runsOf[key].get(c) ?? []), figure]);
+      }
+    }
+    for (const key of Object.keys(compared) as (keyof typeof compared)[]) {
+      const row = summarize(c, runsOf[key].get(c)!);
+      log(`${key} c=${c}: ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
+      (results[key] ??= []).push(row);
+    }
+  }
+  rss.phase = 'idle';
+  await stopChild(minimal);
   await stopChild(cached.child);
 
   // (e) other operations: createUserAndToken for a new user every time (admin acting on fresh ids), revokeTokens rotating over users.
@@ -408,16 +456,28 @@ async function main(): Promise<void> {
   const sdk16 = at(results.bareSdk, 16);
   const gw1 = at(results.gatewayIssueTokenCacheOff, 1);
   const sdk1 = at(results.bareSdk, 1);
+  // Paired: repetition i of one scenario against repetition i of the other, which ran seconds apart.
+  const pairedRatio = (over: Row[] | undefined, under: Row[] | undefined, c: number) => {
+    const a = at(over, c)?.runs ?? [];
+    const b = at(under, c)?.runs ?? [];
+    return a.length && a.length === b.length ? round(median(a.map((r, i) => r.reqPerSec / b[i]!.reqPerSec)), 2) : null;
+  };
   const ratios = {
-    gatewayOverBareSdk: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, round(at(results.gatewayIssueTokenCacheOff, c)!.reqPerSec / at(results.bareSdk, c)!.reqPerSec, 2)])),
-    gatewayOverMinimalAlternative: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, round(at(results.gatewayIssueTokenCacheOff, c)!.reqPerSec / at(results.minimalAlternative, c)!.reqPerSec, 2)])),
-    cacheOnOverCacheOff: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, round(at(results.gatewayIssueTokenCacheOn, c)!.reqPerSec / at(results.gatewayIssueTokenCacheOff, c)!.reqPerSec, 2)])),
-    addedP50MsOverBareSdkAtC1: gw1 && sdk1 ? round(gw1.p50Ms - sdk1.p50Ms, 3) : null,
+    gatewayOverBareSdk: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, pairedRatio(results.gatewayIssueTokenCacheOff, results.bareSdk, c)])),
+    gatewayOverMinimalAlternative: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, pairedRatio(results.gatewayIssueTokenCacheOff, results.minimalAlternative, c)])),
+    cacheOnOverCacheOff: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, pairedRatio(results.gatewayIssueTokenCacheOn, results.gatewayIssueTokenCacheOff, c)])),
+    // CPU per request of the server, MongoDB and the emulator together (the load generator left out): the cost each
+    // way of issuing a token takes from the machine, far steadier than throughput when other tenants come and go.
+    cpuMinimalOverGateway: Object.fromEntries(CONCURRENCIES.map((c) => {
+      const cost = (row: Row | undefined) => (row?.cpuMsPerRequest ? (row.cpuMsPerRequest.server ?? 0) + row.cpuMsPerRequest.mongo! + row.cpuMsPerRequest.emulator! : NaN);
+      return [`c${c}`, round(cost(at(results.minimalAlternative, c)) / cost(at(results.gatewayIssueTokenCacheOff, c)), 2)];
+    })),
+    addedP50MsOverBareSdkAtC1: gw1 && sdk1 ? round(median(gw1.runs.map((r, i) => r.p50Ms - (sdk1.runs[i]?.p50Ms ?? NaN))), 3) : null,
   };
   const medianStart = median(startTimes);
   const growth = soakRss.rssEndMiB - soakRss.rssStartMiB;
   const targets = [
-    { target: 'issueToken (cache off) ≥ 0.7× minimal alternative throughput at 16 connections', measured: gw16 && min16 ? `${ratios.gatewayOverMinimalAlternative.c16}×` : 'n/a', met: gw16 && min16 ? gw16.reqPerSec / min16.reqPerSec >= 0.7 : null },
+    { target: 'issueToken (cache off) ≥ 0.7× minimal alternative throughput at 16 connections', measured: gw16 && min16 ? `${ratios.gatewayOverMinimalAlternative.c16}×` : 'n/a', met: gw16 && min16 ? (ratios.gatewayOverMinimalAlternative.c16 ?? 0) >= 0.7 : null },
     { target: 'added p50 latency over bare SDK at concurrency 1 ≤ 2 ms', measured: `${ratios.addedP50MsOverBareSdkAtC1} ms`, met: ratios.addedP50MsOverBareSdkAtC1 === null ? null : ratios.addedP50MsOverBareSdkAtC1 <= 2 },
     { target: 'cache on ≥ 3× cache off throughput (16 connections)', measured: `${ratios.cacheOnOverCacheOff.c16}×`, met: (ratios.cacheOnOverCacheOff.c16 ?? 0) >= 3 },
     { target: 'RSS < 200 MB', measured: `peak ${memory.rssPeakMiB} MiB`, met: memory.rssPeakMiB * 1.048576 < 200 },
@@ -459,11 +519,13 @@ async function main(): Promise<void> {
       concurrencies: CONCURRENCIES,
       users: USERS,
       notes: [
-        'Medians of the repetitions; each run preceded once per scenario by a 1 s warm-up. Latencies from each response time (sub-ms), not autocannon\'s integer histogram.',
+        'Medians of the repetitions; each scenario warmed up once for 1 s. Latencies from each response time (sub-ms), not autocannon\'s integer histogram.',
+        'Bare SDK, minimal alternative and gateway issueToken (cache off, cache on) run interleaved: each repetition runs all four back to back. Ratios are medians of the per-repetition ratios; the added latency is the median of per-repetition p50 differences.',
+        `Start to ready: one unmeasured start first (it fills Node's compile cache, as any earlier start would have), then ${START_RUNS} measured starts.`,
         'Everything on loopback on the same 2 cores: emulator (own process, rate limits lifted), embedded MongoDB, gateway (node dist/src/main.js), minimal alternative and bare-SDK driver (own processes), autocannon in the driver process.',
         'Gateway: NODE_ENV=development, dev issuer (ES256 bearer tokens verified on every request), LOG_LEVEL=warn, RATE_LIMIT_STORE=memory with limits of 1e8/min (limiting runs, never rejects), audit on, metrics on.',
         'issueToken: one token per user, rotating over all users; scopes CHAT+VOIP. createUserAndToken: admin token, a new appUserId every request. revokeTokens: rotating over users, each acting on itself.',
-        'No token cache exists in the gateway yet, so issueToken is measured cache-off only; the cache-on ratio is null.',
+        'Cache on: TOKEN_CACHE=true on a second gateway process on the same database, primed with one token per user; every hit is still checked against the mapping read from MongoDB.',
       ],
       mongo: mongo.kind,
     },
@@ -519,9 +581,24 @@ function markdown(r: any): string {
     `|---|${cs.map(() => '---:').join('|')}|`,
     `| Gateway issueToken / bare SDK | ${cs.map((c) => `${r.ratios.gatewayOverBareSdk[c]}×`).join(' | ')} |`,
     `| Gateway issueToken / minimal alternative | ${cs.map((c) => `${r.ratios.gatewayOverMinimalAlternative[c]}×`).join(' | ')} |`,
-    `| Cache on / cache off | ${cs.map(() => 'n/a').join(' | ')} |`,
+    `| Cache on / cache off | ${cs.map((c) => `${r.ratios.cacheOnOverCacheOff[c]}×`).join(' | ')} |`,
+    `| CPU per request: minimal alternative / gateway (cache off) | ${cs.map((c) => `${r.ratios.cpuMinimalOverGateway[c]}×`).join(' | ')} |`,
     '',
-    `Added p50 latency over the bare SDK at concurrency 1: ${r.ratios.addedP50MsOverBareSdkAtC1} ms. Cache on / cache off: ${r.ratios.cacheOnOverCacheOffReason}.`,
+    `Added p50 latency over the bare SDK at concurrency 1: ${r.ratios.addedP50MsOverBareSdkAtC1} ms.`,
+    '',
+    '## CPU per request',
+    '',
+    'CPU time (ms) each process spent per request during the runs, from /proc (10 ms ticks), medians. "server" is the gateway or the minimal alternative; the bare-SDK driver is its own load generator.',
+    '',
+    '| Scenario | Conns | server | MongoDB | emulator | load generator | server + MongoDB + emulator |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...Object.entries(r.results as Record<string, Row[]>).flatMap(([key, rows]) =>
+      rows.filter((row) => row.cpuMsPerRequest?.emulator !== undefined).map((row) => {
+        const cpu = row.cpuMsPerRequest!;
+        const total = round((cpu.server ?? 0) + cpu.mongo! + cpu.emulator!, 3);
+        return `| ${names[key] ?? key} | ${row.concurrency} | ${cpu.server ?? '–'} | ${cpu.mongo} | ${cpu.emulator} | ${cpu.loadGenerator} | ${total} |`;
+      }),
+    ),
     '',
     '## Cost',
     '',
