@@ -4,7 +4,7 @@
 // Writes bench/emulator-results.json. Run with Node 24 first on PATH: PATH=node_modules/.bin:$PATH tsx bench/emulator.ts
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -83,6 +83,25 @@ async function main(): Promise<void> {
   child.kill('SIGTERM');
   await once(child, 'exit');
 
+  // Issue 2's bar: the emulator at least 3× the gateway's own issueToken (cache off, so every request reaches ACS),
+  // from the last `npm run bench` on this machine.
+  const gatewayRun = JSON.parse(await readFile(join(ROOT, 'bench/results.json'), 'utf8').catch(() => 'null')) as {
+    date: string;
+    results: { gatewayIssueTokenCacheOff?: { concurrency: number; reqPerSec: number }[] };
+  } | null;
+  const overGateway = gatewayRun?.results.gatewayIssueTokenCacheOff
+    ? {
+        gatewayRunDate: gatewayRun.date,
+        ratios: Object.fromEntries(
+          results.map((row) => {
+            const gateway = gatewayRun.results.gatewayIssueTokenCacheOff!.find((g) => g.concurrency === row.concurrency);
+            return [`c${row.concurrency}`, gateway ? Math.round((row.medianReqPerSec / gateway.reqPerSec) * 10) / 10 : null];
+          }),
+        ),
+      }
+    : null;
+  if (overGateway) console.log(`emulator / gateway issueToken (cache off, bench/results.json of ${overGateway.gatewayRunDate}): ${JSON.stringify(overGateway.ratios)}`);
+
   const report = {
     benchmark: 'ACS Identity emulator: POST /identities/{id}/:issueAccessToken (HMAC-signed, RS256 token)',
     date: new Date().toISOString(),
@@ -95,6 +114,7 @@ async function main(): Promise<void> {
       node: process.version,
     },
     results,
+    overGateway,
   };
   await writeFile(join(ROOT, 'bench/emulator-results.json'), `${JSON.stringify(report, null, 2)}\n`);
 }
