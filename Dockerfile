@@ -30,5 +30,6 @@ EXPOSE 4000
 # Slim images have no curl; Node 24's fetch does the probe.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The same node flags as `npm start`: V8 would otherwise grow the young generation to 128 MiB under load.
-CMD ["node", "--max-semi-space-size=16", "dist/src/main.js"]
+# The same node flags as `npm start`. V8 would otherwise let the young generation grow to 128 MiB and old space to
+# over 100 MiB before collecting, for a live heap of about 40 MiB; RSS then stays at its high-water mark.
+CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=128", "dist/src/main.js"]
