@@ -10,7 +10,7 @@ import { AuditLog } from './audit/auditLog.js';
 import { connectAcs } from './bootstrap/acs.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
-import { connectMongo } from './bootstrap/mongo.js';
+import { connectMongo, isFerretDb } from './bootstrap/mongo.js';
 import { tokenCacheFor } from './bootstrap/tokenCache.js';
 import type { GatewayConfig } from './config/config.js';
 import type { RunningEmulator } from './emulator/index.js';
@@ -78,7 +78,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const tokenCache = await tokenCacheFor(config, tokenModel);
     const identities = new IdentityService(
       acs.client,
-      new MappingStore(mappingModel, { acsResource: acs.client.resourceKey, pendingWaitMs: config.pendingMappingWaitMs }),
+      new MappingStore(mappingModel, {
+        acsResource: acs.client.resourceKey,
+        pendingWaitMs: config.pendingMappingWaitMs,
+        stateCheckedInCode: await isFerretDb(connection),
+      }),
       { allowedScopes: config.allowedScopes, defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes },
       tokenCache,
     );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mongo } from 'mongoose';
+import { mongo, type UpdateQuery } from 'mongoose';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { IdentityMapping, IdentityMappingModel } from '../models/identityMapping.js';
 import type { AppUserRef } from './accessPolicy.js';
@@ -14,11 +14,43 @@ const DUPLICATE_KEY = 11000;
 const FIRST_POLL_MS = 20;
 const MAX_POLL_MS = 250;
 
+/** A condition on a mapping's state: as a MongoDB filter, and as the same test in code. */
+interface StateCondition {
+  filter: Record<string, unknown>;
+  holds(mapping: IdentityMapping): boolean;
+}
+
+const isState = (state: IdentityMapping['state']): StateCondition => ({ filter: { state }, holds: (m) => m.state === state });
+const pendingOwnedBy = (reservationId: string): StateCondition => ({
+  filter: { state: 'pending', reservationId },
+  holds: (m) => m.state === 'pending' && m.reservationId === reservationId,
+});
+const pendingUnowned: StateCondition = {
+  filter: { state: 'pending', reservationId: { $exists: false } },
+  holds: (m) => m.state === 'pending' && !m.reservationId,
+};
+const activeOrDeleting: StateCondition = {
+  filter: { state: { $in: ['active', 'deleting'] } },
+  holds: (m) => m.state === 'active' || m.state === 'deleting',
+};
+
+export interface MappingStoreOptions {
+  acsResource: string;
+  pendingWaitMs: number;
+  /**
+   * Test the state in code between a read and a write by `_id`, instead of in the update's filter. For FerretDB v1:
+   * it evaluates any filter on more than `_id` by reading the whole collection, and runs a conditional update as a
+   * read then a write anyway, so this is no weaker there and costs two indexed operations instead of a scan.
+   * On MongoDB the filter stays, and the update is atomic.
+   */
+  stateCheckedInCode?: boolean;
+}
+
 /** Persistence of mappings, with database failures turned into UPSTREAM_UNAVAILABLE. */
 export class MappingStore {
   constructor(
     private readonly model: IdentityMappingModel,
-    private readonly options: { acsResource: string; pendingWaitMs: number },
+    private readonly options: MappingStoreOptions,
   ) {}
 
   find(user: AppUserRef): Promise<IdentityMapping | null> {
@@ -62,40 +94,28 @@ export class MappingStore {
 
   /** Records the ACS id on our own reservation; false when the reservation is gone (then the identity must be undone). */
   async activate(user: AppUserRef, reservationId: string, acsId: string): Promise<IdentityMapping | null> {
-    return guard(() =>
-      this.model
-        .findOneAndUpdate(
-          { _id: mappingIdOf(user), state: 'pending', reservationId },
-          { $set: { state: 'active', acsId, stateChangedAt: new Date() }, $unset: { reservationId: 1 } },
-          { returnDocument: 'after' },
-        )
-        .lean<IdentityMapping>()
-        .exec(),
-    );
+    return this.updateIf(mappingIdOf(user), pendingOwnedBy(reservationId), {
+      $set: { state: 'active', acsId, stateChangedAt: new Date() },
+      $unset: { reservationId: 1 },
+    });
   }
 
   /** Leaves a failed creation pending but unowned, for the next call or the reconciler to finish. */
   async abandon(user: AppUserRef, reservationId: string): Promise<void> {
-    await guard(() =>
-      this.model.updateOne({ _id: mappingIdOf(user), state: 'pending', reservationId }, { $unset: { reservationId: 1 } }).exec(),
-    );
+    await this.updateIf(mappingIdOf(user), pendingOwnedBy(reservationId), { $unset: { reservationId: 1 } });
   }
 
   /** Claims an abandoned pending mapping; returns the new reservation id, or null when another request got it. */
   async takeOver(mapping: IdentityMapping): Promise<string | null> {
     const reservationId = randomUUID();
-    await guard(() =>
-      this.model
-        .updateOne({ _id: mapping._id, state: 'pending', reservationId: { $exists: false } }, { $set: { reservationId, stateChangedAt: new Date() } })
-        .exec(),
-    );
+    await this.updateIf(mapping._id, pendingUnowned, { $set: { reservationId, stateChangedAt: new Date() } });
     // Read back: it also settles two requests taking over at once on a server without atomic updates.
     const current = await this.find(mapping);
     return current?.reservationId === reservationId ? reservationId : null;
   }
 
   async release(user: AppUserRef, reservationId: string): Promise<void> {
-    await guard(() => this.model.deleteOne({ _id: mappingIdOf(user), state: 'pending', reservationId }).exec());
+    await this.deleteIf(mappingIdOf(user), pendingOwnedBy(reservationId));
   }
 
   /** Waits while another request completes a pending or deleting mapping; returns what it settled to (active, abandoned, or gone). */
@@ -119,34 +139,42 @@ export class MappingStore {
   }
 
   async markRevoked(mapping: IdentityMapping, revokedAt: Date): Promise<IdentityMapping | null> {
-    return guard(() =>
-      this.model
-        .findOneAndUpdate(
-          { _id: mapping._id, state: 'active' },
-          { $set: { tokensRevokedAt: revokedAt } },
-          { returnDocument: 'after' },
-        )
-        .lean<IdentityMapping>()
-        .exec(),
-    );
+    return this.updateIf(mapping._id, isState('active'), { $set: { tokensRevokedAt: revokedAt } });
   }
 
   /** Moves an active mapping to deleting; null when another request got there first. */
   async markDeleting(mapping: IdentityMapping): Promise<IdentityMapping | null> {
-    return guard(() =>
-      this.model
-        .findOneAndUpdate(
-          { _id: mapping._id, state: { $in: ['active', 'deleting'] } },
-          { $set: { state: 'deleting', stateChangedAt: new Date() } },
-          { returnDocument: 'after' },
-        )
-        .lean<IdentityMapping>()
-        .exec(),
-    );
+    return this.updateIf(mapping._id, activeOrDeleting, { $set: { state: 'deleting', stateChangedAt: new Date() } });
   }
 
   async remove(mapping: IdentityMapping): Promise<void> {
-    await guard(() => this.model.deleteOne({ _id: mapping._id, state: 'deleting' }).exec());
+    await this.deleteIf(mapping._id, isState('deleting'));
+  }
+
+  /** Updates the mapping if the condition holds; returns it as updated, or null when it did not hold. */
+  private updateIf(id: string, condition: StateCondition, update: UpdateQuery<IdentityMapping>): Promise<IdentityMapping | null> {
+    return guard(async () => {
+      if (this.options.stateCheckedInCode) {
+        const current = await this.model.findById(id).lean<IdentityMapping>().exec();
+        if (!current || !condition.holds(current)) return null;
+        return this.model.findByIdAndUpdate(id, update, { returnDocument: 'after' }).lean<IdentityMapping>().exec();
+      }
+      return this.model
+        .findOneAndUpdate({ _id: id, ...condition.filter }, update, { returnDocument: 'after' })
+        .lean<IdentityMapping>()
+        .exec();
+    });
+  }
+
+  private deleteIf(id: string, condition: StateCondition): Promise<void> {
+    return guard(async () => {
+      if (this.options.stateCheckedInCode) {
+        const current = await this.model.findById(id).lean<IdentityMapping>().exec();
+        if (current && condition.holds(current)) await this.model.deleteOne({ _id: id }).exec();
+        return;
+      }
+      await this.model.deleteOne({ _id: id, ...condition.filter }).exec();
+    });
   }
 }
 

@@ -1,0 +1,90 @@
+import mongoose, { type Connection } from 'mongoose';
+import { isFerretDb } from '../../src/bootstrap/mongo.js';
+import { identityMappingModel } from '../../src/models/identityMapping.js';
+import { MappingStore } from '../../src/services/mappingStore.js';
+import { uniqueDbUri } from '../support/mongo.js';
+
+// Both ways a conditional write can reach the database, against the suite's real server: the state in the
+// update's filter (MongoDB, atomic) and the state tested in code between an `_id` read and an `_id` write (FerretDB).
+describe.each([
+  ['in the update filter', false],
+  ['in code, between _id operations', true],
+])('MappingStore state transitions, state checked %s', (_how, stateCheckedInCode) => {
+  let connection: Connection;
+  let store: MappingStore;
+  const user = (appUserId: string) => ({ issuer: 'https://issuer.test/', appUserId });
+
+  beforeAll(async () => {
+    connection = await mongoose.createConnection(uniqueDbUri(`mapping_store_${stateCheckedInCode}`)).asPromise();
+    const model = identityMappingModel(connection);
+    await model.createIndexes();
+    store = new MappingStore(model, { acsResource: 'test-resource', pendingWaitMs: 1000, stateCheckedInCode });
+  });
+  afterAll(() => connection.close());
+
+  it('activates only its own reservation, once', async () => {
+    const alice = user('alice');
+    const reservation = await store.reserve(alice);
+    expect(reservation.reserved).toBe(true);
+    const reservationId = (reservation as { reservationId: string }).reservationId;
+
+    expect(await store.activate(alice, 'someone-else', '8:acs:r_alice')).toBeNull();
+    expect(await store.activate(alice, reservationId, '8:acs:r_alice')).toMatchObject({ state: 'active', acsId: '8:acs:r_alice' });
+    expect((await store.find(alice))?.reservationId).toBeUndefined();
+    expect(await store.activate(alice, reservationId, '8:acs:r_other')).toBeNull();
+    expect((await store.find(alice))?.acsId).toBe('8:acs:r_alice');
+  });
+
+  it('releases and abandons only its own pending reservation; a take-over claims only an abandoned one', async () => {
+    const bob = user('bob');
+    const { reservationId } = (await store.reserve(bob)) as { reservationId: string };
+    await store.release(bob, 'someone-else');
+    expect(await store.find(bob)).toMatchObject({ state: 'pending', reservationId });
+
+    const pending = (await store.find(bob))!;
+    expect(await store.takeOver(pending)).toBeNull(); // still owned
+    await store.abandon(bob, reservationId);
+    const abandoned = (await store.find(bob))!;
+    expect(abandoned.reservationId).toBeUndefined();
+    const takenOver = await store.takeOver(abandoned);
+    expect(takenOver).toEqual(expect.any(String));
+    expect(await store.takeOver(abandoned)).toBeNull(); // a second take-over loses
+
+    await store.release(bob, takenOver!);
+    expect(await store.find(bob)).toBeNull();
+  });
+
+  it('records a revoke only on an active mapping, and removes only a deleting one', async () => {
+    const carol = user('carol');
+    const { reservationId, mapping } = (await store.reserve(carol)) as { reservationId: string; mapping: never };
+    const revokedAt = new Date();
+    expect(await store.markRevoked(mapping, revokedAt)).toBeNull(); // pending
+    const active = (await store.activate(carol, reservationId, '8:acs:r_carol'))!;
+    expect((await store.markRevoked(active, revokedAt))?.tokensRevokedAt).toEqual(revokedAt);
+
+    await store.remove(active); // not deleting: stays
+    expect(await store.find(carol)).toMatchObject({ state: 'active' });
+    const deleting = (await store.markDeleting(active))!;
+    expect(deleting.state).toBe('deleting');
+    expect(await store.markDeleting(deleting)).toMatchObject({ state: 'deleting' }); // a retried delete goes on
+    expect(await store.markRevoked(deleting, new Date())).toBeNull();
+    await store.remove(deleting);
+    expect(await store.find(carol)).toBeNull();
+    expect(await store.markDeleting(deleting)).toBeNull();
+  });
+
+});
+
+describe('isFerretDb', () => {
+  it('tells the suite\'s server apart: true on the embedded FerretDB, false on a mongod', async () => {
+    const kind = process.env.TEST_MONGODB_KIND;
+    const connection = await mongoose.createConnection(uniqueDbUri('is_ferretdb')).asPromise();
+    try {
+      if (kind === 'ferretdb') expect(await isFerretDb(connection)).toBe(true);
+      else if (kind === 'mongodb-memory-server') expect(await isFerretDb(connection)).toBe(false);
+      else expect(typeof (await isFerretDb(connection))).toBe('boolean'); // an external server of either kind
+    } finally {
+      await connection.close();
+    }
+  });
+});
