@@ -16,12 +16,16 @@ const DELETE = 'mutation($id: ID) { deleteUser(input: { appUserId: $id }) { dele
 const codeOf = (response: GraphqlResponse<unknown>) => String(response.errors?.[0]?.extensions?.code ?? 'OK');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function retried<T>(run: () => Promise<T>, attempts = 20): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
+/** Retries for up to a minute; `waits` collects how long each call needed, so a slow recovery shows in the figures. */
+async function retried<T>(run: () => Promise<T>, waits?: number[]): Promise<T> {
+  const started = performance.now();
+  for (;;) {
     try {
-      return await run();
+      const result = await run();
+      waits?.push(Math.round(performance.now() - started));
+      return result;
     } catch (error) {
-      if (attempt >= attempts) throw error;
+      if (performance.now() - started > 60_000) throw error;
       await sleep(300);
     }
   }
@@ -197,9 +201,11 @@ describe('MongoDB stopped and restarted under load', () => {
       await sleep(1100);
       // Each pooled connection from before the restart fails once when next used (FerretDB does not make the
       // driver drop the whole pool); a scheduled reconciler run would simply try again on its next turn.
-      const summary = await retried(() => h.gateway.reconcile());
-      const agreement = await retried(() => checkAgreement(h.emulator, h.mongoUri));
-      await recordFigures('mongoRestart', { calls: timeline.length, codes, downAt, upAt, recoveredAfterMs: lastFailure - upAt, reconcile: summary, agreement });
+      // Once in about ten runs the driver took 20 s and more to reconnect here (cause not found); waitsMs records it.
+      const waitsMs: number[] = [];
+      const summary = await retried(() => h.gateway.reconcile(), waitsMs);
+      const agreement = await retried(() => checkAgreement(h.emulator, h.mongoUri), waitsMs);
+      await recordFigures('mongoRestart', { calls: timeline.length, codes, downAt, upAt, recoveredAfterMs: lastFailure - upAt, reconcile: summary, agreement, waitsMs });
 
       expect(Object.keys(codes).sort()).toEqual(['OK', 'UPSTREAM_UNAVAILABLE']);
       expect(timeline.filter((entry) => entry.atMs > lastFailure).length).toBeGreaterThan(0);
@@ -224,5 +230,5 @@ describe('MongoDB stopped and restarted under load', () => {
       await mongo.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

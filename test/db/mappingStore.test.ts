@@ -56,7 +56,9 @@ describe.each([
 
   it('records a revoke only on an active mapping, and removes only a deleting one', async () => {
     const carol = user('carol');
-    const { reservationId, mapping } = (await store.reserve(carol)) as { reservationId: string; mapping: never };
+    const reservation = await store.reserve(carol);
+    if (!reservation.reserved) throw new Error('carol was already reserved');
+    const { reservationId, mapping } = reservation;
     const revokedAt = new Date();
     expect(await store.markRevoked(mapping, revokedAt)).toBeNull(); // pending
     const active = (await store.activate(carol, reservationId, '8:acs:r_carol'))!;
