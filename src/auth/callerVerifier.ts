@@ -37,36 +37,28 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
 
   const verify = async (token: string): Promise<{ caller: Caller; validUntilMs: number }> => {
     try {
-      const verified = await verifyOnce(token);
-      report('verified');
-      return verified;
-    } catch (error) {
-      report('rejected');
-      throw error;
-    }
-  };
-
-  const verifyOnce = async (token: string): Promise<{ caller: Caller; validUntilMs: number }> => {
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, keySet, {
+      const { payload } = await jwtVerify(token, keySet, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: options.algorithms,
         clockTolerance: options.clockToleranceSeconds,
         requiredClaims: ['exp'],
-      }));
+      });
+      const userId = claimAsString(payload, options.userIdClaim);
+      if (!userId) {
+        throw unauthenticated(`The bearer token has no "${options.userIdClaim}" claim to identify the user.`);
+      }
+      const roles = claimAsList(payload, options.rolesClaim);
+      report('verified');
+      return {
+        caller: { issuer: options.issuer, userId, roles, isAdmin: roles.includes(options.adminRole) },
+        // jose accepts exp plus the tolerance, so a remembered token may be used exactly as long.
+        validUntilMs: (payload.exp! + options.clockToleranceSeconds) * 1000,
+      };
     } catch (error) {
-      throw unauthenticated(describeRejection(error), error);
+      report('rejected');
+      throw error instanceof GatewayError ? error : unauthenticated(describeRejection(error), error);
     }
-    const userId = claimAsString(payload, options.userIdClaim);
-    if (!userId) {
-      throw unauthenticated(`The bearer token has no "${options.userIdClaim}" claim to identify the user.`);
-    }
-    const roles = claimAsList(payload, options.rolesClaim);
-    const caller = { issuer: options.issuer, userId, roles, isAdmin: roles.includes(options.adminRole) };
-    // jose accepts exp plus the tolerance, so a remembered token may be used exactly as long.
-    return { caller, validUntilMs: (payload.exp! + options.clockToleranceSeconds) * 1000 };
   };
 
   return async (authorizationHeader) => {
