@@ -54,7 +54,7 @@ export class MappingStore {
   ) {}
 
   find(user: AppUserRef): Promise<IdentityMapping | null> {
-    return guard(() => this.model.findById(mappingIdOf(user)).lean<IdentityMapping>().exec());
+    return guard(() => this.byId(mappingIdOf(user)));
   }
 
   /** The mapping holding an ACS identity, whichever app user it belongs to (the `acs_id` index is unique). */
@@ -151,11 +151,15 @@ export class MappingStore {
     await this.deleteIf(mapping._id, isState('deleting'));
   }
 
+  private byId(id: string): Promise<IdentityMapping | null> {
+    return this.model.findById(id).lean<IdentityMapping>().exec();
+  }
+
   /** Updates the mapping if the condition holds; returns it as updated, or null when it did not hold. */
   private updateIf(id: string, condition: StateCondition, update: UpdateQuery<IdentityMapping>): Promise<IdentityMapping | null> {
     return guard(async () => {
       if (this.options.stateCheckedInCode) {
-        const current = await this.model.findById(id).lean<IdentityMapping>().exec();
+        const current = await this.byId(id);
         if (!current || !condition.holds(current)) return null;
         return this.model.findByIdAndUpdate(id, update, { returnDocument: 'after' }).lean<IdentityMapping>().exec();
       }
@@ -169,7 +173,7 @@ export class MappingStore {
   private deleteIf(id: string, condition: StateCondition): Promise<void> {
     return guard(async () => {
       if (this.options.stateCheckedInCode) {
-        const current = await this.model.findById(id).lean<IdentityMapping>().exec();
+        const current = await this.byId(id);
         if (current && condition.holds(current)) await this.model.deleteOne({ _id: id }).exec();
         return;
       }
