@@ -68,7 +68,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   try {
     const acs = await connectAcs(config, logger, cleanups, metrics.recordAcsCall);
-    const connection = await connectMongo(config, logger, cleanups);
+    const connection = await connectMongo(config, logger, cleanups, metrics.recordMongoMonitorRestart);
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
 
     const mappingModel = identityMappingModel(connection);

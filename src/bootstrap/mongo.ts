@@ -2,11 +2,20 @@ import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import type { GatewayConfig } from '../config/config.js';
 import { startEmbeddedMongo } from '../db/embedded/index.js';
+import { watchMonitors } from '../db/monitorWatchdog.js';
 import type { Logger } from '../logging/logger.js';
 import type { Cleanups } from './cleanups.js';
 
+/** The driver's default; named because the monitor watchdog's limit is derived from it. */
+const HEARTBEAT_FREQUENCY_MS = 10_000;
+
 /** Connects to MONGODB_URI, or to an embedded server started for the purpose. */
-export async function connectMongo(config: GatewayConfig, logger: Logger, cleanups: Cleanups): Promise<Connection> {
+export async function connectMongo(
+  config: GatewayConfig,
+  logger: Logger,
+  cleanups: Cleanups,
+  onMonitorRestart: (outcome: 'reconnected' | 'failed') => void = () => {},
+): Promise<Connection> {
   let mongoUri = config.mongo.uri;
   if (!mongoUri) {
     const embedded = await startEmbeddedMongo({
@@ -17,14 +26,28 @@ export async function connectMongo(config: GatewayConfig, logger: Logger, cleanu
     mongoUri = new URL('acs_identity_gateway', embedded.uri).toString();
     logger.info({ kind: embedded.kind }, 'started the embedded MongoDB');
   }
+  // Bounded so that a stalled server monitor is noticed in seconds, not the 40 s the driver's defaults would allow.
+  const connectTimeoutMS = Math.max(2000, config.mongo.timeoutMs * 2);
   const connection = mongoose.createConnection(mongoUri, {
     serverSelectionTimeoutMS: config.mongo.timeoutMs,
     socketTimeoutMS: config.mongo.timeoutMs * 2,
+    connectTimeoutMS,
+    heartbeatFrequencyMS: HEARTBEAT_FREQUENCY_MS,
     // Fail fast while MongoDB is down instead of queueing operations behind a reconnect.
     bufferCommands: false,
   });
   cleanups.push(() => connection.close());
   await connection.asPromise();
+
+  const watchdog = watchMonitors(connection.getClient(), {
+    stallAfterMs: 2 * connectTimeoutMS + HEARTBEAT_FREQUENCY_MS + 1000,
+    onRestart: ({ address, stalledMs, error }) => {
+      onMonitorRestart(error ? 'failed' : 'reconnected');
+      if (error) logger.warn({ address }, 'reconnecting to MongoDB after a stalled server check failed; retrying');
+      else logger.warn({ address, stalledMs }, 'the MongoDB driver stopped checking the server; reconnected the client');
+    },
+  });
+  cleanups.push(async () => watchdog.stop());
   return connection;
 }
 

@@ -57,12 +57,23 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly mongoMonitorRestarts = new Counter({
+    name: 'gateway_mongo_monitor_restarts_total',
+    help: 'Reconnects of the MongoDB client after its server monitor stalled, by outcome (reconnected, or failed and retried).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
 
   recordBearerToken = (outcome: BearerTokenOutcome): void => {
     this.bearerTokens.inc({ outcome });
+  };
+
+  recordMongoMonitorRestart = (outcome: 'reconnected' | 'failed'): void => {
+    this.mongoMonitorRestarts.inc({ outcome });
   };
 
   recordAcsCall = (call: AcsCallRecord): void => {
