@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connectAcs } from '../src/bootstrap/acs.js';
 import { runCleanups, type Cleanups } from '../src/bootstrap/cleanups.js';
+import { mappingStoreFor } from '../src/bootstrap/mappingStore.js';
 import { connectMongo } from '../src/bootstrap/mongo.js';
 import { tokenCacheFor } from '../src/bootstrap/tokenCache.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/logging/logger.js';
 import { cachedTokenModel } from '../src/models/cachedToken.js';
-import { identityMappingModel } from '../src/models/identityMapping.js';
 import { leaseModel } from '../src/models/lease.js';
 import { Lease } from '../src/reconcile/lease.js';
 import { Reconciler, type ReconcileSummary } from '../src/reconcile/reconciler.js';
@@ -38,7 +38,8 @@ try {
     process.exitCode = 3;
   } else {
     try {
-      const reconciler = new Reconciler(identityMappingModel(connection), acs.client, {
+      const mappings = await mappingStoreFor(connection, config, acs.client.resourceKey);
+      const reconciler = new Reconciler(mappings, acs.client, {
         staleAfterMs,
         tokenCache: await tokenCacheFor(config, cachedTokenModel(connection)),
         onProgress: (progress) => console.log(`… ${describe(progress)}`),

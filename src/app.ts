@@ -10,7 +10,8 @@ import { AuditLog } from './audit/auditLog.js';
 import { connectAcs } from './bootstrap/acs.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
-import { connectMongo, isFerretDb } from './bootstrap/mongo.js';
+import { mappingStoreFor } from './bootstrap/mappingStore.js';
+import { connectMongo } from './bootstrap/mongo.js';
 import { tokenCacheFor } from './bootstrap/tokenCache.js';
 import type { GatewayConfig } from './config/config.js';
 import type { RunningEmulator } from './emulator/index.js';
@@ -32,7 +33,6 @@ import { createHttpServer, type RouteHandler } from './http/server.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { auditEventModel } from './models/auditEvent.js';
 import { cachedTokenModel } from './models/cachedToken.js';
-import { identityMappingModel } from './models/identityMapping.js';
 import { leaseModel } from './models/lease.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { Lease } from './reconcile/lease.js';
@@ -40,7 +40,6 @@ import { Reconciler, type ReconcileSummary } from './reconcile/reconciler.js';
 import { scheduleReconciler } from './reconcile/schedule.js';
 import { RateLimits } from './rateLimit/rateLimits.js';
 import { IdentityService } from './services/identityService.js';
-import { MappingStore } from './services/mappingStore.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -71,22 +70,21 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const connection = await connectMongo(config, logger, cleanups, metrics.recordMongoMonitorRestart);
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
 
-    const mappingModel = identityMappingModel(connection);
     const auditModel = auditEventModel(connection);
     const tokenModel = cachedTokenModel(connection);
-    await Promise.all([mappingModel.createIndexes(), auditModel.createIndexes(), tokenModel.createIndexes()]);
+    const [mappings] = await Promise.all([
+      mappingStoreFor(connection, config, acs.client.resourceKey),
+      auditModel.createIndexes(),
+      tokenModel.createIndexes(),
+    ]);
     const tokenCache = await tokenCacheFor(config, tokenModel);
     const identities = new IdentityService(
       acs.client,
-      new MappingStore(mappingModel, {
-        acsResource: acs.client.resourceKey,
-        pendingWaitMs: config.pendingMappingWaitMs,
-        stateCheckedInCode: await isFerretDb(connection),
-      }),
+      mappings,
       { allowedScopes: config.allowedScopes, defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes },
       tokenCache,
     );
-    const reconciler = new Reconciler(mappingModel, acs.client, { staleAfterMs: config.reconcile.staleAfterMs, tokenCache });
+    const reconciler = new Reconciler(mappings, acs.client, { staleAfterMs: config.reconcile.staleAfterMs, tokenCache });
     if (config.reconcile.intervalMs > 0) {
       const lease = new Lease(leaseModel(connection), 'reconciler', `${hostname()}:${process.pid}:${randomUUID()}`);
       const schedule = scheduleReconciler(reconciler, lease, config.reconcile.intervalMs, logger);

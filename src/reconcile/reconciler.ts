@@ -1,7 +1,7 @@
-import type { QueryFilter } from 'mongoose';
 import type { AcsIdentityClient } from '../acs/acsIdentityClient.js';
-import type { IdentityMapping, IdentityMappingModel } from '../models/identityMapping.js';
+import type { IdentityMapping } from '../models/identityMapping.js';
 import { customIdFor } from '../services/identityService.js';
+import type { MappingStore } from '../services/mappingStore.js';
 import type { TokenCache } from '../tokenCache/tokenCache.js';
 
 export interface ReconcileSummary {
@@ -26,7 +26,7 @@ export interface ReconcilerOptions {
 /** Finishes or undoes what a crash or fault left half done between ACS and MongoDB. */
 export class Reconciler {
   constructor(
-    private readonly mappings: IdentityMappingModel,
+    private readonly mappings: MappingStore,
     private readonly acs: AcsIdentityClient,
     private readonly options: ReconcilerOptions,
   ) {}
@@ -35,12 +35,7 @@ export class Reconciler {
     const started = Date.now();
     const summary: ReconcileSummary = { examined: 0, completed: 0, rolledBack: 0, deleted: 0, failed: 0, durationMs: 0 };
     const staleBefore = new Date(started - this.options.staleAfterMs);
-    const cursor = this.mappings
-      .find({ state: { $in: ['pending', 'deleting'] }, stateChangedAt: { $lt: staleBefore } })
-      .sort({ stateChangedAt: 1 })
-      .lean<IdentityMapping[]>()
-      .cursor();
-    for await (const mapping of cursor) {
+    for await (const mapping of this.mappings.stale(staleBefore)) {
       summary.examined += 1;
       try {
         const outcome = mapping.state === 'pending' ? await this.settlePending(mapping) : await this.finishDeletion(mapping);
@@ -55,22 +50,14 @@ export class Reconciler {
   }
 
   private async settlePending(mapping: IdentityMapping): Promise<'completed' | 'rolledBack' | null> {
-    const guard: QueryFilter<IdentityMapping> = { _id: mapping._id, state: 'pending', reservationId: mapping.reservationId ?? { $exists: false } };
     const acsId = await this.acs.recoverByCustomId(customIdFor(mapping));
-    if (acsId === null) {
-      const removed = await this.mappings.deleteOne(guard).exec();
-      return removed.deletedCount === 1 ? 'rolledBack' : null;
-    }
-    const updated = await this.mappings
-      .updateOne(guard, { $set: { state: 'active', acsId, stateChangedAt: new Date() }, $unset: { reservationId: 1 } })
-      .exec();
-    return updated.modifiedCount === 1 ? 'completed' : null;
+    if (acsId === null) return (await this.mappings.discardStale(mapping)) ? 'rolledBack' : null;
+    return (await this.mappings.completeStale(mapping, acsId)) ? 'completed' : null;
   }
 
   private async finishDeletion(mapping: IdentityMapping): Promise<'deleted' | null> {
     if (mapping.acsId) await this.acs.deleteUser(mapping.acsId);
     await this.options.tokenCache?.dropUser(mapping);
-    const removed = await this.mappings.deleteOne({ _id: mapping._id, state: 'deleting' }).exec();
-    return removed.deletedCount === 1 ? 'deleted' : null;
+    return (await this.mappings.remove(mapping)) ? 'deleted' : null;
   }
 }

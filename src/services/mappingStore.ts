@@ -29,6 +29,11 @@ const pendingUnowned: StateCondition = {
   filter: { state: 'pending', reservationId: { $exists: false } },
   holds: (m) => m.state === 'pending' && !m.reservationId,
 };
+/** Still pending under the same reservation, or still abandoned: nobody took it over since it was read. */
+const unchangedPending = (mapping: IdentityMapping): StateCondition => ({
+  filter: { state: 'pending', reservationId: mapping.reservationId ?? { $exists: false } },
+  holds: (m) => m.state === 'pending' && (m.reservationId ?? null) === (mapping.reservationId ?? null),
+});
 const activeOrDeleting: StateCondition = {
   filter: { state: { $in: ['active', 'deleting'] } },
   holds: (m) => m.state === 'active' || m.state === 'deleting',
@@ -147,8 +152,32 @@ export class MappingStore {
     return this.updateIf(mapping._id, activeOrDeleting, { $set: { state: 'deleting', stateChangedAt: new Date() } });
   }
 
-  async remove(mapping: IdentityMapping): Promise<void> {
-    await this.deleteIf(mapping._id, isState('deleting'));
+  /** Removes a deleting mapping; false when it is no longer there to remove. */
+  remove(mapping: IdentityMapping): Promise<boolean> {
+    return this.deleteIf(mapping._id, isState('deleting'));
+  }
+
+  /** Pending and deleting mappings unchanged since `before`, oldest first: what crashed or failed requests left. */
+  stale(before: Date): AsyncIterable<IdentityMapping> {
+    return this.model
+      .find({ state: { $in: ['pending', 'deleting'] }, stateChangedAt: { $lt: before } })
+      .sort({ stateChangedAt: 1 })
+      .lean<IdentityMapping[]>()
+      .cursor();
+  }
+
+  /** Activates a stale pending mapping with the identity ACS holds for it; false when a request took it over meanwhile. */
+  async completeStale(mapping: IdentityMapping, acsId: string): Promise<boolean> {
+    const updated = await this.updateIf(mapping._id, unchangedPending(mapping), {
+      $set: { state: 'active', acsId, stateChangedAt: new Date() },
+      $unset: { reservationId: 1 },
+    });
+    return updated !== null;
+  }
+
+  /** Removes a stale pending mapping whose identity cannot be found; false when a request took it over meanwhile. */
+  discardStale(mapping: IdentityMapping): Promise<boolean> {
+    return this.deleteIf(mapping._id, unchangedPending(mapping));
   }
 
   private byId(id: string): Promise<IdentityMapping | null> {
@@ -170,14 +199,15 @@ export class MappingStore {
     });
   }
 
-  private deleteIf(id: string, condition: StateCondition): Promise<void> {
+  /** Deletes the mapping if the condition holds; false when it did not hold. */
+  private deleteIf(id: string, condition: StateCondition): Promise<boolean> {
     return guard(async () => {
       if (this.options.stateCheckedInCode) {
         const current = await this.byId(id);
-        if (current && condition.holds(current)) await this.model.deleteOne({ _id: id }).exec();
-        return;
+        if (!current || !condition.holds(current)) return false;
+        return (await this.model.deleteOne({ _id: id }).exec()).deletedCount === 1;
       }
-      await this.model.deleteOne({ _id: id, ...condition.filter }).exec();
+      return (await this.model.deleteOne({ _id: id, ...condition.filter }).exec()).deletedCount === 1;
     });
   }
 }

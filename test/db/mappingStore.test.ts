@@ -1,6 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
 import { isFerretDb } from '../../src/bootstrap/mongo.js';
-import { identityMappingModel } from '../../src/models/identityMapping.js';
+import { identityMappingModel, type IdentityMapping } from '../../src/models/identityMapping.js';
 import { MappingStore } from '../../src/services/mappingStore.js';
 import { uniqueDbUri } from '../support/mongo.js';
 
@@ -70,11 +70,46 @@ describe.each([
     expect(deleting.state).toBe('deleting');
     expect(await store.markDeleting(deleting)).toMatchObject({ state: 'deleting' }); // a retried delete goes on
     expect(await store.markRevoked(deleting, new Date())).toBeNull();
-    await store.remove(deleting);
+    expect(await store.remove(deleting)).toBe(true);
     expect(await store.find(carol)).toBeNull();
     expect(await store.markDeleting(deleting)).toBeNull();
+    expect(await store.remove(deleting)).toBe(false);
   });
 
+  it('lists stale pending and deleting mappings, and settles one only if nobody touched it since', async () => {
+    const [dave, erin, frank] = [user('dave'), user('erin'), user('frank')];
+    const daveReservation = (await store.reserve(dave)) as { reservationId: string };
+    await store.reserve(erin);
+    await store.abandon(erin, ((await store.find(erin))!.reservationId)!);
+    const frankReservation = (await store.reserve(frank)) as { reservationId: string };
+    const frankActive = (await store.activate(frank, frankReservation.reservationId, '8:acs:r_frank'))!;
+    await store.markDeleting(frankActive);
+
+    const stale: IdentityMapping[] = [];
+    for await (const mapping of store.stale(new Date(Date.now() + 1000))) stale.push(mapping);
+    const mine = stale.filter((m) => ['dave', 'erin', 'frank'].includes(m.appUserId));
+    expect(mine.map((m) => [m.appUserId, m.state])).toEqual([
+      ['dave', 'pending'],
+      ['erin', 'pending'],
+      ['frank', 'deleting'],
+    ]);
+    for await (const mapping of store.stale(new Date(0))) throw new Error(`nothing is older than 1970: ${mapping.appUserId}`);
+
+    const [daveStale, erinStale] = mine;
+    await store.abandon(dave, daveReservation.reservationId); // reservation changed since it was listed
+    expect(await store.completeStale(daveStale!, '8:acs:r_dave')).toBe(false);
+    expect(await store.discardStale(daveStale!)).toBe(false);
+    expect(await store.find(dave)).toMatchObject({ state: 'pending' });
+
+    expect(await store.completeStale(erinStale!, '8:acs:r_erin')).toBe(true);
+    expect(await store.find(erin)).toMatchObject({ state: 'active', acsId: '8:acs:r_erin' });
+    expect((await store.find(erin))?.reservationId).toBeUndefined();
+    expect(await store.discardStale(erinStale!)).toBe(false); // active now
+
+    const daveNow = (await store.find(dave))!;
+    expect(await store.discardStale(daveNow)).toBe(true);
+    expect(await store.find(dave)).toBeNull();
+  });
 });
 
 describe('isFerretDb', () => {
