@@ -40,6 +40,7 @@ import { Reconciler, type ReconcileSummary } from './reconcile/reconciler.js';
 import { scheduleReconciler } from './reconcile/schedule.js';
 import { RateLimits } from './rateLimit/rateLimits.js';
 import { IdentityService } from './services/identityService.js';
+import { RecentMappings } from './services/recentMappings.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -83,6 +84,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       mappings,
       { allowedScopes: config.allowedScopes, defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes },
       tokenCache,
+      config.mappingCache.seconds > 0 ? new RecentMappings(config.mappingCache) : null,
     );
     const reconciler = new Reconciler(mappings, acs.client, { staleAfterMs: config.reconcile.staleAfterMs, tokenCache });
     if (config.reconcile.intervalMs > 0) {

@@ -75,6 +75,8 @@ const envSchema = z.object({
   RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
 
+  MAPPING_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  MAPPING_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   TOKEN_CACHE: booleanFlag(false),
   TOKEN_CACHE_KEYS: optionalString,
   TOKEN_CACHE_MIN_REMAINING_MINUTES: z.coerce.number().int().min(1).max(1380).default(15),
@@ -123,6 +125,8 @@ export interface GatewayConfig {
   allowedScopes: ScopeName[];
   defaultTokenExpiresInMinutes: number;
   pendingMappingWaitMs: number;
+  /** How long an issueToken without the token cache reuses a mapping it read (0: read it every time), and how many. */
+  mappingCache: { seconds: number; maxEntries: number };
   introspection: boolean;
   http: { corsOrigins: string[] | 'localhost'; trustProxy: boolean; maxRequestBytes: number; shutdownTimeoutMs: number; metrics: boolean };
   queryLimits: QueryLimits;
@@ -203,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     allowedScopes: scopes,
     defaultTokenExpiresInMinutes: e.DEFAULT_TOKEN_EXPIRES_IN_MINUTES,
     pendingMappingWaitMs: e.PENDING_MAPPING_WAIT_MS,
+    mappingCache: { seconds: e.MAPPING_CACHE_SECONDS, maxEntries: e.MAPPING_CACHE_SIZE },
     introspection: e.INTROSPECTION ?? !production,
     http: {
       // Outside production, browser tools on any localhost port may call; in production only listed origins.

@@ -7,6 +7,7 @@ import type { IdentityMapping } from '../models/identityMapping.js';
 import { requireCaller, resolveTarget, type AppUserRef } from './accessPolicy.js';
 import type { CacheLookup, TokenCache } from '../tokenCache/tokenCache.js';
 import type { MappingStore } from './mappingStore.js';
+import type { RecentMappings } from './recentMappings.js';
 import { validateTokenRequest, type TokenRequest, type TokenRequestRules } from './tokenRequest.js';
 
 /** What callers see of a mapping. */
@@ -14,7 +15,8 @@ export interface IdentityView {
   id: string;
   appUserId: string;
   createdAt: Date;
-  tokensRevokedAt: Date | null;
+  /** A promise when it is read only if a client asks for it (see issueToken). */
+  tokensRevokedAt: Date | null | Promise<Date | null>;
 }
 
 export interface TokenView {
@@ -39,6 +41,8 @@ export class IdentityService {
     private readonly tokenRules: TokenRequestRules,
     /** Null when TOKEN_CACHE is off. */
     private readonly tokenCache: TokenCache | null = null,
+    /** Null when MAPPING_CACHE_SECONDS is 0; only used while the token cache is off. */
+    private readonly recentMappings: RecentMappings | null = null,
   ) {}
 
   async me(caller: Caller | null): Promise<IdentityView | null> {
@@ -82,6 +86,8 @@ export class IdentityService {
   async issueToken(caller: Caller | null, args: TokenArgs): Promise<{ identity: IdentityView; accessToken: TokenView }> {
     const user = resolveTarget(caller, args.appUserId);
     const request = this.validate(args);
+    if (!this.tokenCache) return this.issueUncached(user, request);
+    // A cache hit must honour a revoke made on any instance, so the mapping is read every time.
     const mapping = await this.requireActive(user);
     const lookup: CacheLookup = {
       user,
@@ -98,6 +104,37 @@ export class IdentityService {
     const token = await this.acs.getToken(mapping.acsId!, request.acsScopes, request.expiresInMinutes);
     await this.tokenCache?.put(lookup, token, issuedAt);
     return { identity: toView(mapping), accessToken: toTokenView(token, request) };
+  }
+
+  /**
+   * Without the token cache, a mapping read in the last MAPPING_CACHE_SECONDS serves: ACS refuses a token for an
+   * identity deleted since (404), and then the mapping is read afresh. Two things another instance may have changed
+   * meanwhile are not taken from it: tokensRevokedAt is read only if the client asks for it, and a deletion still
+   * under way (ACS not yet told) can let tokens out for that long, which die with the identity.
+   */
+  private async issueUncached(user: AppUserRef, request: TokenRequest): Promise<{ identity: IdentityView; accessToken: TokenView }> {
+    const recent = this.recentMappings?.get(user);
+    if (recent) {
+      try {
+        const token = await this.acs.getToken(recent.acsId!, request.acsScopes, request.expiresInMinutes);
+        const identity = { ...toView(recent), tokensRevokedAt: this.lazyTokensRevokedAt(user) };
+        return { identity, accessToken: toTokenView(token, request) };
+      } catch (error) {
+        if (!(error instanceof GatewayError && error.code === ErrorCode.IDENTITY_NOT_FOUND)) throw error;
+        this.recentMappings!.forget(user);
+      }
+    }
+    const mapping = await this.requireActive(user);
+    this.recentMappings?.remember(mapping);
+    const token = await this.acs.getToken(mapping.acsId!, request.acsScopes, request.expiresInMinutes);
+    return { identity: toView(mapping), accessToken: toTokenView(token, request) };
+  }
+
+  /** A promise read only when awaited, so a response that does not select the field costs no database read. */
+  private lazyTokensRevokedAt(user: AppUserRef): Promise<Date | null> {
+    let read: Promise<Date | null> | undefined;
+    const load = () => (read ??= this.mappings.find(user).then((mapping) => mapping?.tokensRevokedAt ?? null));
+    return { then: (onFulfilled, onRejected) => load().then(onFulfilled, onRejected) } as Promise<Date | null>;
   }
 
   async createUserAndToken(
@@ -123,6 +160,7 @@ export class IdentityService {
     const revokedAt = new Date();
     // The mapping first: from then on no instance serves a cached token issued before the revoke.
     const updated = (await this.mappings.markRevoked(mapping, revokedAt)) ?? { ...mapping, tokensRevokedAt: revokedAt };
+    this.recentMappings?.forget(user);
     await this.tokenCache?.dropUser(user);
     return { identity: toView(updated), revokedAt };
   }
@@ -135,6 +173,7 @@ export class IdentityService {
     this.checkResource(existing);
     const deleting = await this.mappings.markDeleting(existing);
     if (!deleting) throw notFound(user);
+    this.recentMappings?.forget(user);
     await this.acs.deleteUser(deleting.acsId!);
     await this.tokenCache?.dropUser(user);
     await this.mappings.remove(deleting);
