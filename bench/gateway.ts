@@ -38,6 +38,8 @@ const SOAK_S = Number(process.env.BENCH_SOAK_S ?? 60);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,16,64').split(',').map(Number);
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
 const START_RUNS = 3;
+/** The assumed round trip to ACS for the "ACS away" cache scenario. */
+const ACS_LATENCY_MS = 20;
 const NODE = process.execPath; // Node 24 from node_modules/.bin (tsx runs under it)
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -409,6 +411,23 @@ async function main(): Promise<void> {
     }
   }
   rss.phase = 'idle';
+
+  // (d') What the cache buys when ACS is not on loopback: the emulator answers every call ACS_LATENCY_MS late (an
+  // assumed cloud round trip, set through its fault API; not a measurement of ACS). 16 connections, interleaved.
+  const faultsUrl = new URL('_emulator/faults', /endpoint=([^;]+)/i.exec(emulator.connectionString)![1]!);
+  const putFaults = (faults: Record<string, number>) =>
+    fetch(faultsUrl, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+  await putFaults({ latencyMs: ACS_LATENCY_MS });
+  const distant = { off: [] as RunFigure[], on: [] as RunFigure[] };
+  for (let i = 0; i < REPEATS; i++) {
+    distant.off.push(await cannon(gateway.origin, toGateway, 16, DURATION_S));
+    distant.on.push(await cannon(cached.origin, toGateway, 16, DURATION_S));
+  }
+  await putFaults({});
+  results.gatewayIssueTokenCacheOffAcsAway = [summarize(16, distant.off)];
+  results.gatewayIssueTokenCacheOnAcsAway = [summarize(16, distant.on)];
+  log(`ACS ${ACS_LATENCY_MS} ms away, c=16: cache off ${results.gatewayIssueTokenCacheOffAcsAway[0]!.reqPerSec} req/s, on ${results.gatewayIssueTokenCacheOnAcsAway[0]!.reqPerSec} req/s`);
+
   await stopChild(minimal);
   await stopChild(cached.child);
 
@@ -466,6 +485,7 @@ async function main(): Promise<void> {
     gatewayOverBareSdk: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, pairedRatio(results.gatewayIssueTokenCacheOff, results.bareSdk, c)])),
     gatewayOverMinimalAlternative: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, pairedRatio(results.gatewayIssueTokenCacheOff, results.minimalAlternative, c)])),
     cacheOnOverCacheOff: Object.fromEntries(CONCURRENCIES.map((c) => [`c${c}`, pairedRatio(results.gatewayIssueTokenCacheOn, results.gatewayIssueTokenCacheOff, c)])),
+    cacheOnOverCacheOffWithAcsAway: { latencyMs: ACS_LATENCY_MS, c16: pairedRatio(results.gatewayIssueTokenCacheOnAcsAway, results.gatewayIssueTokenCacheOffAcsAway, 16) },
     // CPU per request of the server, MongoDB and the emulator together (the load generator left out): the cost each
     // way of issuing a token takes from the machine, far steadier than throughput when other tenants come and go.
     cpuMinimalOverGateway: Object.fromEntries(CONCURRENCIES.map((c) => {
@@ -523,7 +543,8 @@ async function main(): Promise<void> {
         'Bare SDK, minimal alternative and gateway issueToken (cache off, cache on) run interleaved: each repetition runs all four back to back. Ratios are medians of the per-repetition ratios; the added latency is the median of per-repetition p50 differences.',
         `Start to ready: one unmeasured start first (it fills Node's compile cache, as any earlier start would have), then ${START_RUNS} measured starts.`,
         'Everything on loopback on the same 2 cores: emulator (own process, rate limits lifted), embedded MongoDB, gateway (node dist/src/main.js), minimal alternative and bare-SDK driver (own processes), autocannon in the driver process.',
-        'Gateway: NODE_ENV=development, dev issuer (ES256 bearer tokens verified on every request), LOG_LEVEL=warn, RATE_LIMIT_STORE=memory with limits of 1e8/min (limiting runs, never rejects), audit on, metrics on.',
+        'Gateway: NODE_ENV=development, dev issuer (ES256 bearer tokens, each verified once and then remembered for up to 60 s, the default), LOG_LEVEL=warn, RATE_LIMIT_STORE=memory with limits of 1e8/min (limiting runs, never rejects), audit on (written before each response), metrics on.',
+        'Cache off: TOKEN_CACHE off, MAPPING_CACHE_SECONDS=30 (the default): each instance reuses a mapping it read in the last 30 s and lets ACS refuse an identity deleted since; every request still calls ACS and writes its audit event.',
         'issueToken: one token per user, rotating over all users; scopes CHAT+VOIP. createUserAndToken: admin token, a new appUserId every request. revokeTokens: rotating over users, each acting on itself.',
         'Cache on: TOKEN_CACHE=true on a second gateway process on the same database, primed with one token per user; every hit is still checked against the mapping read from MongoDB.',
       ],
@@ -559,6 +580,8 @@ function markdown(r: any): string {
     gatewayIssueTokenCacheOn: 'Gateway `issueToken`, cache on',
     gatewayCreateUserAndToken: 'Gateway `createUserAndToken` (new users)',
     gatewayRevokeTokens: 'Gateway `revokeTokens`',
+    gatewayIssueTokenCacheOffAcsAway: `Gateway \`issueToken\`, cache off, ACS ${r.ratios.cacheOnOverCacheOffWithAcsAway?.latencyMs} ms away`,
+    gatewayIssueTokenCacheOnAcsAway: `Gateway \`issueToken\`, cache on, ACS ${r.ratios.cacheOnOverCacheOffWithAcsAway?.latencyMs} ms away`,
   };
   const lines = [
     '# Gateway benchmark results',
@@ -585,6 +608,9 @@ function markdown(r: any): string {
     `| CPU per request: minimal alternative / gateway (cache off) | ${cs.map((c) => `${r.ratios.cpuMinimalOverGateway[c]}×`).join(' | ')} |`,
     '',
     `Added p50 latency over the bare SDK at concurrency 1: ${r.ratios.addedP50MsOverBareSdkAtC1} ms.`,
+    ...(r.ratios.cacheOnOverCacheOffWithAcsAway
+      ? ['', `With ACS ${r.ratios.cacheOnOverCacheOffWithAcsAway.latencyMs} ms away (an emulator latency fault standing in for a cloud round trip; an assumption, not a measurement of ACS), cache on / cache off at c=16: ${r.ratios.cacheOnOverCacheOffWithAcsAway.c16}×.`]
+      : []),
     '',
     '## CPU per request',
     '',
