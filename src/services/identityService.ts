@@ -125,8 +125,9 @@ export class IdentityService {
       }
     }
     const mapping = await this.requireActive(user);
-    this.recentMappings?.remember(mapping);
     const token = await this.acs.getToken(mapping.acsId!, request.acsScopes, request.expiresInMinutes);
+    // Only once ACS accepted it: an identity ACS refuses is read afresh every time.
+    this.recentMappings?.remember(mapping);
     return { identity: toView(mapping), accessToken: toTokenView(token, request) };
   }
 
