@@ -11,7 +11,7 @@ import { connectAcs } from './bootstrap/acs.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { mappingStoreFor } from './bootstrap/mappingStore.js';
-import { connectMongo } from './bootstrap/mongo.js';
+import { connectMongo, isFerretDb } from './bootstrap/mongo.js';
 import { tokenCacheFor } from './bootstrap/tokenCache.js';
 import type { GatewayConfig } from './config/config.js';
 import type { RunningEmulator } from './emulator/index.js';
@@ -38,7 +38,7 @@ import { GatewayMetrics } from './observability/metrics.js';
 import { Lease } from './reconcile/lease.js';
 import { Reconciler, type ReconcileSummary } from './reconcile/reconciler.js';
 import { scheduleReconciler } from './reconcile/schedule.js';
-import { RateLimits } from './rateLimit/rateLimits.js';
+import { createRateLimitIndexes, RateLimits } from './rateLimit/rateLimits.js';
 import { IdentityService } from './services/identityService.js';
 import { RecentMappings } from './services/recentMappings.js';
 
@@ -79,6 +79,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       tokenModel.createIndexes(),
     ]);
     const tokenCache = await tokenCacheFor(config, tokenModel);
+    if (config.rateLimits.store === 'mongo') await createRateLimitIndexes(connection, { expireWithTtl: !(await isFerretDb(connection)) });
+    const rateLimits = new RateLimits(config.rateLimits, connection);
     const identities = new IdentityService(
       acs.client,
       mappings,
@@ -130,7 +132,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.http.shutdownTimeoutMs }),
         ApolloServerPluginLandingPageDisabled(),
         observabilityPlugin(logger, metrics),
-        rateLimitPlugin(new RateLimits(config.rateLimits, connection), metrics),
+        rateLimitPlugin(rateLimits, metrics),
         auditPlugin(audit, logger),
         ...limits.plugins,
       ],

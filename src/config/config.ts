@@ -69,7 +69,8 @@ const envSchema = z.object({
   MAX_QUERY_TOKENS: z.coerce.number().int().min(10).default(1000),
   FIELD_SUGGESTIONS: booleanFlag(false).optional(),
 
-  RATE_LIMIT_STORE: z.enum(['mongo', 'memory', 'off']).default('mongo'),
+  /** Default: `mongo` with MONGODB_URI; `memory` with the embedded database, which only this process uses. */
+  RATE_LIMIT_STORE: z.enum(['mongo', 'memory', 'off']).optional(),
   RATE_LIMIT_ISSUE_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
@@ -231,7 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     customId: e.ACS_CUSTOM_ID,
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
     rateLimits: {
-      store: e.RATE_LIMIT_STORE,
+      store: e.RATE_LIMIT_STORE ?? (e.MONGODB_URI ? 'mongo' : 'memory'),
       perUserPerMinute: {
         issueToken: e.RATE_LIMIT_ISSUE_TOKEN_PER_MINUTE,
         createUserAndToken: e.RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE,

@@ -6,6 +6,26 @@ import { ErrorCode, GatewayError } from '../errors.js';
 
 export type LimitedOperation = 'issueToken' | 'createUserAndToken' | 'mutation' | 'anonymous';
 
+const COLLECTION = 'rate_limits';
+
+/**
+ * The indexes rate-limiter-flexible would create, made here because its own creation always adds the TTL index,
+ * which FerretDB v1 does not have. Without them MongoDB scans the collection on every request, and one document
+ * per caller and operation stays forever.
+ */
+export async function createRateLimitIndexes(connection: Connection, { expireWithTtl }: { expireWithTtl: boolean }): Promise<void> {
+  const collection = connection.collection(COLLECTION);
+  // Unique: the first hits of one key, racing, share one document. On MongoDB it is also the lookup's index.
+  const uniqueKey = () => collection.createIndex({ key: 1 }, { unique: true, name: 'key' });
+  await uniqueKey().catch(async (error: unknown) => {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    // Duplicates left from before the index: the documents are one-minute windows, so starting them over is harmless.
+    await collection.deleteMany({});
+    await uniqueKey();
+  });
+  if (expireWithTtl) await collection.createIndex({ expire: -1 }, { expireAfterSeconds: 0, name: 'expire_ttl' });
+}
+
 /**
  * Per-caller, per-operation limits (and per-IP for anonymous traffic), kept in MongoDB so every
  * gateway instance on the same database counts against the same budget.
@@ -24,12 +44,11 @@ export class RateLimits {
         : new RateLimiterMongo({
             storeClient: connection,
             dbName: connection.db?.databaseName,
-            tableName: 'rate_limits',
+            tableName: COLLECTION,
             keyPrefix,
             points,
             duration: 60,
-            // Its TTL index is a clean-up aid only; FerretDB v1 has no TTL indexes and correctness does not need one.
-            disableIndexesCreation: true,
+            disableIndexesCreation: true, // see createRateLimitIndexes
           });
     this.limiters = {
       issueToken: limiter('issueToken', config.perUserPerMinute.issueToken),

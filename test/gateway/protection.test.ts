@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import mongoose from 'mongoose';
 import type { RunningGateway } from '../../src/app.js';
+import { isFerretDb } from '../../src/bootstrap/mongo.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded/index.js';
 import { errorCode, graphql } from '../helpers/graphqlClient.js';
 import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
@@ -120,6 +122,21 @@ describe('rate limits', () => {
     expect((await h.gql(ISSUE_TOKEN, {}, bystander)).errors).toBeUndefined();
     const metrics = await (await fetch(new URL('/metrics', other.url))).text();
     expect(metrics).toMatch(/gateway_rate_limit_rejections_total\{[^}]*\} [1-9]/);
+  });
+
+  it('keeps one indexed document per caller and operation, expired by MongoDB where it can', async () => {
+    const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+    try {
+      const indexes = await connection.collection('rate_limits').indexes();
+      expect(indexes.find((index) => index.name === 'key')).toMatchObject({ key: { key: 1 }, unique: true });
+      const ttl = indexes.find((index) => index.name === 'expire_ttl');
+      if (await isFerretDb(connection)) expect(ttl).toBeUndefined(); // FerretDB v1 has no TTL indexes
+      else expect(ttl).toMatchObject({ key: { expire: -1 }, expireAfterSeconds: 0 });
+      const flooder = await connection.collection('rate_limits').countDocuments({ key: { $regex: '^issueToken:.*flooder$' } });
+      expect(flooder).toBe(1);
+    } finally {
+      await connection.close();
+    }
   });
 });
 

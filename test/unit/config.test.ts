@@ -28,6 +28,13 @@ describe('configuration', () => {
     expect(config.allowedScopes).toEqual(['CHAT', 'VOIP', 'CHAT_JOIN', 'CHAT_JOIN_LIMITED', 'VOIP_JOIN']);
   });
 
+  it('keeps rate limits in MongoDB when it is shared, in memory with the embedded database only this process uses', () => {
+    expect(loadConfig({}).rateLimits.store).toBe('memory');
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db.example/gw' }).rateLimits.store).toBe('mongo');
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db.example/gw', RATE_LIMIT_STORE: 'memory' }).rateLimits.store).toBe('memory');
+    expect(loadConfig({ RATE_LIMIT_STORE: 'mongo' }).rateLimits.store).toBe('mongo');
+  });
+
   it('reads the three ACS credential forms', () => {
     expect(loadConfig(production).acs.kind).toBe('connectionString');
     const { COMMUNICATION_SERVICES_CONNECTION_STRING: _cs, ...rest } = production;
