@@ -4,7 +4,8 @@
 // own process) and the bare-SDK driver (bench/bare-sdk.ts, its own process). Load comes from this process with
 // autocannon's programmatic API. Writes bench/results.json and bench/RESULTS.md.
 // Env: BENCH_DURATION_S (5), BENCH_REPEATS (3), BENCH_USERS (200), BENCH_SOAK_S (60; 300 for the issue's soak),
-// BENCH_CONCURRENCIES (1,16,64), BENCH_PROFILE (auto|on|off: CPU-profile the gateway when a target is missed).
+// BENCH_CONCURRENCIES (1,16,64), BENCH_PROFILE (auto|on|off: CPU-profile the gateway when a target is missed),
+// BENCH_PROFILE_CONNECTIONS (16).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -37,6 +38,7 @@ const USERS = Number(process.env.BENCH_USERS ?? 200);
 const SOAK_S = Number(process.env.BENCH_SOAK_S ?? 60);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,16,64').split(',').map(Number);
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
+const PROFILE_CONNECTIONS = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? 16);
 const START_RUNS = 3;
 /** The assumed round trip to ACS for the "ACS away" cache scenario. */
 const ACS_LATENCY_MS = 20;
@@ -511,8 +513,8 @@ async function main(): Promise<void> {
   if (PROFILE === 'on' || (PROFILE === 'auto' && targets.some((t) => t.met === false))) {
     const profDir = join(dataDir, 'cpuprof');
     const g = await startGateway(gatewayEnv, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
-    await cannon(g.origin, () => graphqlRequest(users[n++ % users.length]!.token, ISSUE, issueInput), 16, 2);
-    const r = await cannon(g.origin, () => graphqlRequest(users[n++ % users.length]!.token, ISSUE, issueInput), 16, Math.max(10, DURATION_S * 2));
+    await cannon(g.origin, () => graphqlRequest(users[n++ % users.length]!.token, ISSUE, issueInput), PROFILE_CONNECTIONS, 2);
+    const r = await cannon(g.origin, () => graphqlRequest(users[n++ % users.length]!.token, ISSUE, issueInput), PROFILE_CONNECTIONS, Math.max(10, DURATION_S * 2));
     await stopChild(g.child);
     const file = (await readdir(profDir).catch(() => [] as string[])).find((f) => f.endsWith('.cpuprofile'));
     if (!file) log('no .cpuprofile was written');
@@ -521,7 +523,7 @@ async function main(): Promise<void> {
       await mkdir(join(ROOT, '.local/bench'), { recursive: true });
       await copyFile(join(profDir, file), join(ROOT, '.local/bench/gateway-issueToken.cpuprofile'));
       log('CPU profile kept at .local/bench/gateway-issueToken.cpuprofile');
-      profile = { scenario: `issueToken, 16 connections, ${Math.max(10, DURATION_S * 2)} s, ${r.reqPerSec} req/s under --cpu-prof`, ...summarizeProfile(JSON.parse(await readFile(join(profDir, file), 'utf8')) as CpuProfile) };
+      profile = { scenario: `issueToken, ${PROFILE_CONNECTIONS} connections, ${Math.max(10, DURATION_S * 2)} s, ${r.reqPerSec} req/s under --cpu-prof`, ...summarizeProfile(JSON.parse(await readFile(join(profDir, file), 'utf8')) as CpuProfile) };
       log(`profile: ${JSON.stringify(profile.byPackage.slice(0, 6))}`);
     }
   }
