@@ -36,9 +36,8 @@ export function watchMonitors(client: MongoClient, options: MonitorWatchdogOptio
   let restarting = false;
   let retryAddress: string | null = null;
 
-  const started = (event: { connectionId: string }) => {
-    if (!restarting) checkStartedAt.set(event.connectionId, performance.now());
-  };
+  // Keyed by server address: a new check of a server replaces the record of the last one.
+  const started = (event: { connectionId: string }) => checkStartedAt.set(event.connectionId, performance.now());
   const finished = (event: { connectionId: string }) => checkStartedAt.delete(event.connectionId);
   client.on('serverHeartbeatStarted', started);
   client.on('serverHeartbeatSucceeded', finished);
@@ -46,9 +45,10 @@ export function watchMonitors(client: MongoClient, options: MonitorWatchdogOptio
 
   const reconnect = async (address: string, stalledMs: number) => {
     restarting = true;
-    checkStartedAt.clear();
     try {
       if (retryAddress === null) await client.close();
+      // The closed topology's checks end here; the new one's, from connect() on, are watched like any other.
+      checkStartedAt.clear();
       await client.connect();
       retryAddress = null;
       restarts += 1;
