@@ -40,7 +40,10 @@ describe('a stalled MongoDB server monitor', () => {
   let connection: Connection;
   let watchdog: MonitorWatchdog | undefined;
   beforeEach(async () => {
-    connection = await mongoose.createConnection(uniqueDbUri('monitor_watchdog'), { serverSelectionTimeoutMS: 1000 }).asPromise();
+    // Polling, as FerretDB always is: on a mongod the driver would stream, and the stall takes another path there.
+    connection = await mongoose
+      .createConnection(uniqueDbUri('monitor_watchdog'), { serverSelectionTimeoutMS: 1000, serverMonitoringMode: 'poll' })
+      .asPromise();
   });
   afterEach(async () => {
     watchdog?.stop();
