@@ -15,10 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-async function introspect(token: string): Promise<{ active: boolean; reason?: string }> {
-  const response = await fetch(new URL('_emulator/introspect', h.emulator.endpoint), { method: 'POST', body: JSON.stringify({ token }) });
-  return (await response.json()) as { active: boolean; reason?: string };
-}
 
 const tokenOf = (result: GraphqlResponse<any>) => result.data?.issueToken.accessToken.token as string;
 
@@ -46,11 +42,11 @@ describe('the token cache', () => {
     expect(tokenOf(await graphql(other.url, ISSUE, {}, user))).toBe(old);
 
     expect((await graphql(other.url, 'mutation { revokeTokens { revokedAt } }', {}, user)).errors).toBeUndefined();
-    expect(await introspect(old)).toMatchObject({ active: false, reason: 'revoked' });
+    expect(await h.introspect(old)).toMatchObject({ active: false, reason: 'revoked' });
     const afterRevoke = await Promise.all([h.gateway.url, other.url].map((url) => graphql(url, ISSUE, {}, user)));
     for (const result of afterRevoke) {
       expect(tokenOf(result)).not.toBe(old);
-      expect(await introspect(tokenOf(result))).toMatchObject({ active: true });
+      expect(await h.introspect(tokenOf(result))).toMatchObject({ active: true });
     }
 
     expect((await h.gql('mutation { deleteUser { deletedIdentityId } }', {}, user)).errors).toBeUndefined();
@@ -88,6 +84,6 @@ describe('the token cache', () => {
     const keyDropped = await h.startInstance({ TOKEN_CACHE_KEYS: NEW_KEY });
     const fresh = tokenOf(await graphql(keyDropped.url, ISSUE, {}, user));
     expect(fresh).not.toBe(token);
-    expect(await introspect(fresh)).toMatchObject({ active: true });
+    expect(await h.introspect(fresh)).toMatchObject({ active: true });
   });
 });

@@ -21,14 +21,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function introspect(token: string): Promise<{ active: boolean; reason?: string }> {
-  const response = await fetch(new URL('_emulator/introspect', h.emulator.endpoint), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token }),
-  });
-  return (await response.json()) as { active: boolean; reason?: string };
-}
 
 const acsIdentityCount = () => h.emulator.listIdentities().filter((identity) => !identity.deleted).length;
 
@@ -78,7 +70,7 @@ describe('issueToken', () => {
     const lifetimeMinutes = (Date.parse(accessToken.expiresOn) - started) / 60000;
     expect(lifetimeMinutes).toBeGreaterThan(59);
     expect(lifetimeMinutes).toBeLessThan(61);
-    expect(await introspect(accessToken.token)).toMatchObject({ active: true });
+    expect(await h.introspect(accessToken.token)).toMatchObject({ active: true });
     const claims = JSON.parse(Buffer.from(accessToken.token.split('.')[1]!, 'base64url').toString());
     expect(claims.skypeid).toBe(identity.id.slice(2));
     expect(claims.acsScope).toBe('chat,voip');
@@ -123,7 +115,7 @@ describe('createUserAndToken', () => {
     const first = await h.gql(CREATE_USER_AND_TOKEN, { input: { scopes: ['CHAT'] } }, token);
     expect(first.errors).toBeUndefined();
     expect(first.data?.createUserAndToken.created).toBe(true);
-    expect(await introspect(first.data?.createUserAndToken.accessToken.token)).toMatchObject({ active: true });
+    expect(await h.introspect(first.data?.createUserAndToken.accessToken.token)).toMatchObject({ active: true });
     const second = await h.gql(CREATE_USER_AND_TOKEN, { input: { scopes: ['VOIP'], expiresInMinutes: 120 } }, token);
     expect(second.data?.createUserAndToken.created).toBe(false);
     expect(second.data?.createUserAndToken.identity.id).toBe(first.data?.createUserAndToken.identity.id);
@@ -139,9 +131,9 @@ describe('revokeTokens and deleteUser', () => {
     const revoked = await h.gql(REVOKE, {}, token);
     expect(revoked.errors).toBeUndefined();
     expect(revoked.data?.revokeTokens.identity.tokensRevokedAt).toBe(revoked.data?.revokeTokens.revokedAt);
-    expect(await introspect(old)).toMatchObject({ active: false, reason: 'revoked' });
+    expect(await h.introspect(old)).toMatchObject({ active: false, reason: 'revoked' });
     const fresh = await h.gql(ISSUE_TOKEN, { input: { scopes: ['CHAT'] } }, token);
-    expect(await introspect(fresh.data?.issueToken.accessToken.token)).toMatchObject({ active: true });
+    expect(await h.introspect(fresh.data?.issueToken.accessToken.token)).toMatchObject({ active: true });
     expect((await h.gql(ME, {}, token)).data?.me.tokensRevokedAt).toBe(revoked.data?.revokeTokens.revokedAt);
   });
 
@@ -151,7 +143,7 @@ describe('revokeTokens and deleteUser', () => {
     const { id } = issued.data?.createUserAndToken.identity;
     const deleted = await h.gql(DELETE, {}, token);
     expect(deleted.data?.deleteUser).toEqual({ appUserId: 'erin', deletedIdentityId: id });
-    expect(await introspect(issued.data?.createUserAndToken.accessToken.token)).toMatchObject({ active: false, reason: 'deleted' });
+    expect(await h.introspect(issued.data?.createUserAndToken.accessToken.token)).toMatchObject({ active: false, reason: 'deleted' });
     expect(h.emulator.listIdentities().find((identity) => identity.id === id)?.deleted).toBe(true);
     expect(errorCode(await h.gql(ISSUE_TOKEN, { input: { scopes: ['CHAT'] } }, token))).toBe('IDENTITY_NOT_FOUND');
     expect(errorCode(await h.gql(REVOKE, {}, token))).toBe('IDENTITY_NOT_FOUND');

@@ -87,11 +87,6 @@ describe('issueToken without the token cache, on an instance that read the mappi
     const issued = await graphql(b.url, ISSUE_ID_ONLY, {}, token);
     expect(issued.errors).toBeUndefined();
     expect(issued.data?.issueToken.identity.id).toBe(newId);
-    const introspected = await fetch(new URL('_emulator/introspect', h.emulator.endpoint), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: issued.data?.issueToken.accessToken.token }),
-    });
-    expect(await introspected.json()).toMatchObject({ active: true });
+    expect(await h.introspect(issued.data?.issueToken.accessToken.token)).toMatchObject({ active: true });
   });
 });

@@ -21,6 +21,8 @@ export interface Harness {
   env: Record<string, string>;
   gql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphqlResponse<Data>>;
   tokenFor(sub: string, roles?: string[]): Promise<string>;
+  /** What the emulator says of an ACS token, asked over its HTTP admin route as a client would. */
+  introspect(token: string): Promise<{ active: boolean; reason?: string }>;
   /** Another gateway instance on the same emulator, issuer and database. */
   startInstance(env?: Record<string, string>): Promise<RunningGateway>;
   restartGateway(): Promise<void>;
@@ -73,6 +75,14 @@ export async function startHarness({ name, env: extraEnv = {} }: HarnessOptions)
     env,
     gql: (query, variables, token) => graphql(harness.gateway.url, query, variables, token),
     tokenFor: (sub, roles = []) => issuer.token(sub, { roles }),
+    async introspect(token) {
+      const response = await fetch(new URL('_emulator/introspect', emulator.endpoint), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+      return (await response.json()) as { active: boolean; reason?: string };
+    },
     startInstance: launch,
     async restartGateway() {
       await harness.gateway.stop();
