@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { connectAcs } from '../src/bootstrap/acs.js';
 import { runCleanups, type Cleanups } from '../src/bootstrap/cleanups.js';
 import { mappingStoreFor } from '../src/bootstrap/mappingStore.js';
-import { connectMongo } from '../src/bootstrap/mongo.js';
+import { connectMongo, isFerretDb } from '../src/bootstrap/mongo.js';
 import { tokenCacheFor } from '../src/bootstrap/tokenCache.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -38,7 +38,7 @@ try {
     process.exitCode = 3;
   } else {
     try {
-      const mappings = await mappingStoreFor(connection, config, acs.client.resourceKey);
+      const mappings = await mappingStoreFor(connection, config, acs.client.resourceKey, await isFerretDb(connection));
       const reconciler = new Reconciler(mappings, acs.client, {
         staleAfterMs,
         tokenCache: await tokenCacheFor(config, cachedTokenModel(connection)),

@@ -73,13 +73,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
     const auditModel = auditEventModel(connection);
     const tokenModel = cachedTokenModel(connection);
+    const ferretDb = await isFerretDb(connection);
     const [mappings] = await Promise.all([
-      mappingStoreFor(connection, config, acs.client.resourceKey),
+      mappingStoreFor(connection, config, acs.client.resourceKey, ferretDb),
       auditModel.createIndexes(),
       tokenModel.createIndexes(),
+      config.rateLimits.store === 'mongo' && createRateLimitIndexes(connection, { expireWithTtl: !ferretDb }),
     ]);
     const tokenCache = await tokenCacheFor(config, tokenModel);
-    if (config.rateLimits.store === 'mongo') await createRateLimitIndexes(connection, { expireWithTtl: !(await isFerretDb(connection)) });
     const rateLimits = new RateLimits(config.rateLimits, connection);
     const identities = new IdentityService(
       acs.client,
