@@ -8,11 +8,11 @@ WORKDIR /app
 # own Node binary, a mongod for the embedded database).
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.base.json tsconfig.production.json ./
+# src/local (the development stand-ins) is left out by .dockerignore.
 COPY src ./src
-COPY scripts ./scripts
 # tsc under the image's own Node 24, not through `npm run` (which puts the `node` devDependency first on PATH).
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+RUN node node_modules/typescript/bin/tsc -p tsconfig.production.json
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

@@ -1,16 +1,25 @@
 // jose 6 is ESM-only, so the whole suite runs as native ESM (NODE_OPTIONS=--experimental-vm-modules).
+// Two projects: the gateway's tests (test/) and each workspace package's own.
 /** @type {import('jest').Config} */
-export default {
+const gateway = {
+  displayName: 'gateway',
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^@acs-identity-gateway/emulator$': '<rootDir>/packages/emulator/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testTimeout: 60000,
   // One embedded MongoDB (or MONGODB_URI) for the whole run; tests get databases via test/support/mongo.ts.
   globalSetup: '<rootDir>/test/support/globalSetup.mjs',
   globalTeardown: '<rootDir>/test/support/globalTeardown.mjs',
+};
+
+export default {
+  projects: [gateway, '<rootDir>/packages/emulator'],
+  testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -9,8 +9,7 @@ import { cpus, totalmem, type as osType, release } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { signedHeaders } from '../src/emulator/hmac.js';
-import { startEmulator } from '../src/emulator/index.js';
+import { signedHeaders, startEmulator } from '@acs-identity-gateway/emulator';
 
 interface AutocannonResult {
   requests: { average: number; total: number };

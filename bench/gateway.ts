@@ -14,9 +14,9 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { cpus, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
-import { loadDevIssuer, DEV_ISSUER } from '../src/auth/devIssuer.js';
-import { startEmbeddedMongo } from '../src/db/embedded/index.js';
-import { startEmulator } from '../src/emulator/index.js';
+import { loadDevIssuer, DEV_ISSUER } from '../src/local/devIssuer.js';
+import { startEmbeddedMongo } from '../src/local/embeddedMongo/index.js';
+import { startEmulator } from '@acs-identity-gateway/emulator';
 
 interface AutocannonResult {
   requests: { average: number; total: number };

@@ -11,10 +11,10 @@ import { connectAcs } from './bootstrap/acs.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { mappingStoreFor } from './bootstrap/mappingStore.js';
+import { loadLocalStack } from './bootstrap/localStack.js';
 import { connectMongo, isFerretDb } from './bootstrap/mongo.js';
 import { tokenCacheFor } from './bootstrap/tokenCache.js';
 import type { GatewayConfig } from './config/config.js';
-import type { RunningEmulator } from './emulator/index.js';
 import type { GatewayContext } from './graphql/context.js';
 import { formatError } from './graphql/formatError.js';
 import { auditPlugin } from './graphql/plugins/auditPlugin.js';
@@ -26,7 +26,6 @@ import { IdentityResolver } from './graphql/resolvers/IdentityResolver.js';
 import { UserResolver } from './graphql/resolvers/UserResolver.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { corsFor } from './http/cors.js';
-import { addGraphiqlRoutes } from './http/graphiql.js';
 import { createGraphqlHandler } from './http/graphqlHandler.js';
 import { liveness, readiness } from './http/health.js';
 import { createHttpServer, type RouteHandler } from './http/server.js';
@@ -53,8 +52,6 @@ export interface RunningGateway {
   metrics: GatewayMetrics;
   /** Runs one reconciliation now (tests, operators); the schedule runs it every RECONCILE_INTERVAL_MS. */
   reconcile(): Promise<ReconcileSummary>;
-  /** Set when the gateway started its own ACS emulator. */
-  emulator?: RunningEmulator;
   /** Stops taking requests, lets in-flight ones finish (up to SHUTDOWN_TIMEOUT_MS), then closes everything. */
   stop(): Promise<void>;
 }
@@ -158,7 +155,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       if (await cors(req, res)) return;
       await graphql(req, res, url);
     };
-    addGraphiqlRoutes(routes, { production: config.production });
+    // GraphiQL is a development tool; in production GET /graphql stays Apollo's and no asset route exists.
+    if (!config.production) (await loadLocalStack(config.production, 'GraphiQL')).addGraphiqlRoutes(routes);
 
     const port = await listen(server, config);
     const local = ['0.0.0.0', '127.0.0.1', '::'].includes(config.host);
@@ -171,7 +169,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       logger,
       metrics,
       reconcile: () => reconciler.runOnce(),
-      emulator: acs.emulator,
       stop: async () => {
         draining = true;
         await stopAll();

@@ -1,14 +1,11 @@
-import path from 'node:path';
 import { AcsIdentityClient, type AcsCallRecord, type AcsCredential } from '../acs/acsIdentityClient.js';
 import type { GatewayConfig } from '../config/config.js';
-import type { RunningEmulator } from '../emulator/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Cleanups } from './cleanups.js';
+import { loadLocalStack } from './localStack.js';
 
 export interface ConnectedAcs {
   client: AcsIdentityClient;
-  /** Set when the gateway started its own emulator (no ACS resource configured, outside production). */
-  emulator?: RunningEmulator;
   /** A URL whose answer (any HTTP status) shows that ACS is reachable. */
   probeUrl: string;
 }
@@ -21,13 +18,11 @@ export async function connectAcs(
 ): Promise<ConnectedAcs> {
   let credential: AcsCredential;
   let resourceKey: string;
-  let emulator: RunningEmulator | undefined;
   if (config.acs.kind === 'embeddedEmulator') {
     // Loaded only when used, like @azure/identity below: both are sizeable and the start-up cost counts.
-    const { startEmulator } = await import('../emulator/index.js');
-    emulator = await startEmulator({ dataDir: path.join(config.dataDir, 'emulator') });
-    const started = emulator;
-    cleanups.push(() => started.close());
+    const local = await loadLocalStack(config.production, 'the ACS emulator');
+    const emulator = await local.startEmulator({ dataDir: config.dataDir });
+    cleanups.push(() => emulator.close());
     credential = { kind: 'connectionString', connectionString: emulator.connectionString, endpoint: emulator.endpoint };
     // The embedded emulator's port changes per start; its resource id does not.
     resourceKey = `emulator:${emulator.resourceId}`;
@@ -39,5 +34,5 @@ export async function connectAcs(
   const tokenCredential =
     credential.kind === 'managedIdentity' ? new (await import('@azure/identity')).DefaultAzureCredential() : undefined;
   const client = new AcsIdentityClient({ credential, tokenCredential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall, customId: config.customId });
-  return { client, emulator, probeUrl: credential.endpoint };
+  return { client, probeUrl: credential.endpoint };
 }

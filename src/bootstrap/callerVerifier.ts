@@ -1,6 +1,6 @@
 import { createCallerVerifier, type BearerTokenOutcome, type CallerVerifier } from '../auth/callerVerifier.js';
-import { loadDevIssuer } from '../auth/devIssuer.js';
 import type { GatewayConfig } from '../config/config.js';
+import { loadLocalStack } from './localStack.js';
 
 /** The configured OpenID Connect provider, or the development issuer outside production. */
 export async function callerVerifierFor(config: GatewayConfig, onBearerToken?: (outcome: BearerTokenOutcome) => void): Promise<CallerVerifier> {
@@ -14,7 +14,8 @@ export async function callerVerifierFor(config: GatewayConfig, onBearerToken?: (
     onBearerToken,
   };
   if (auth.kind === 'devIssuer') {
-    const dev = await loadDevIssuer(config.dataDir);
+    const local = await loadLocalStack(config.production, 'the development token issuer');
+    const dev = await local.loadDevIssuer(config.dataDir);
     return createCallerVerifier({ ...common, issuer: dev.issuer, audience: dev.audience, jwks: dev.jwks, algorithms: dev.algorithms });
   }
   return createCallerVerifier({ ...common, issuer: auth.issuer, audience: auth.audience, jwks: new URL(auth.jwksUri), algorithms: auth.algorithms });

@@ -1,10 +1,9 @@
-import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import type { GatewayConfig } from '../config/config.js';
-import { startEmbeddedMongo } from '../db/embedded/index.js';
 import { watchMonitors } from '../db/monitorWatchdog.js';
 import type { Logger } from '../logging/logger.js';
 import type { Cleanups } from './cleanups.js';
+import { loadLocalStack } from './localStack.js';
 
 /** The driver's default; named because the monitor watchdog's limit is derived from it. */
 const HEARTBEAT_FREQUENCY_MS = 10_000;
@@ -18,10 +17,8 @@ export async function connectMongo(
 ): Promise<Connection> {
   let mongoUri = config.mongo.uri;
   if (!mongoUri) {
-    const embedded = await startEmbeddedMongo({
-      dataDir: path.join(config.dataDir, 'mongo'),
-      log: (message) => logger.info(message),
-    });
+    const local = await loadLocalStack(config.production, 'an embedded MongoDB');
+    const embedded = await local.startEmbeddedMongo({ dataDir: config.dataDir, log: (message) => logger.info(message) });
     cleanups.push(() => embedded.stop());
     mongoUri = new URL('acs_identity_gateway', embedded.uri).toString();
     logger.info({ kind: embedded.kind }, 'started the embedded MongoDB');

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { startFerretDb } from '../../src/db/embedded/index.js';
+import { startFerretDb } from '../../src/local/embeddedMongo/index.js';
 import { checkAgreement, countBy, recordFigures } from '../helpers/consistency.js';
 import { graphql, type GraphqlResponse } from '../helpers/graphqlClient.js';
 import { startHarness, type Harness } from '../helpers/gatewayHarness.js';

@@ -92,7 +92,8 @@ describe('faults injected by the emulator', () => {
 
     // The faults did bite: some calls failed, with the documented codes only.
     expect(Object.keys(outcomes).every((code) => ['OK', 'UPSTREAM_UNAVAILABLE', 'RATE_LIMITED', 'IDENTITY_NOT_FOUND'].includes(code))).toBe(true);
-    expect(h.emulator.stats().requests).toBeGreaterThan(results.flat().length);
+    // Counted by the emulator itself: how many ACS calls the gateway makes depends on its caches and retries.
+    expect(h.emulator.stats().faultsInjected).toBeGreaterThan(10);
     expect(after).toMatchObject({ orphans: [], dangling: [], unfinished: 0, duplicates: 0 });
     expect(after.liveAcsIdentities).toBe(after.activeMappings);
   });

@@ -5,7 +5,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
 import { startTestIssuer, type TestIssuer } from '../helpers/testIssuer.js';
 import { uniqueDbUri } from '../support/mongo.js';
 import { execForm, parseDockerfile, parseEnv, splitFlags, type Instruction, type Stage } from './dockerfile.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import mongoose, { Schema } from 'mongoose';
-import { ensureFerretDbBinary, startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded/index.js';
+import { ensureFerretDbBinary, startEmbeddedMongo, type EmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
 import { withDatabase } from '../support/mongo.js';
 import { isListening } from '../support/net.js';
 

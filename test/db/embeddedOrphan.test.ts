@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ensureFerretDbBinary, findRepoRoot } from '../../src/db/embedded/index.js';
+import { ensureFerretDbBinary, findRepoRoot } from '../../src/local/embeddedMongo/index.js';
 import { isListening, waitFor } from '../support/net.js';
 
 /** Gone, or a zombie waiting for a reaper (PID 1 in a container may never reap it). */

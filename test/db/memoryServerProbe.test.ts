@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lookup } from 'node:dns/promises';
-import { ensureFerretDbBinary, probeMemoryServer, startEmbeddedMongo } from '../../src/db/embedded/index.js';
+import { ensureFerretDbBinary, probeMemoryServer, startEmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
 
 // Offline, MongoMemoryServer.create() takes ~7 s to give up; the probe must answer far sooner.
 const PROBE_BUDGET_MS = 2000;

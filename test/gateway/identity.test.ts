@@ -1,4 +1,4 @@
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '@acs-identity-gateway/emulator';
 import { errorCode } from '../helpers/graphqlClient.js';
 import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
 import { unsignedToken } from '../helpers/testIssuer.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import type { RunningGateway } from '../../src/app.js';
 import { isFerretDb } from '../../src/bootstrap/mongo.js';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded/index.js';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
 import { errorCode, graphql } from '../helpers/graphqlClient.js';
 import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import type { RunningEmulator } from '@acs-identity-gateway/emulator';
 
 export interface Agreement {
   liveAcsIdentities: number;

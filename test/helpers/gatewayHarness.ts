@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startGateway, type RunningGateway } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
 import { createLogger } from '../../src/logging/logger.js';
 import { uniqueDbUri } from '../support/mongo.js';
 import { graphql, type GraphqlResponse } from './graphqlClient.js';

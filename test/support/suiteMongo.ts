@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedMongo } from '../../src/db/embedded/index.js';
+import { startEmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
 import { TEST_MONGODB_URI_ENV } from './mongo.js';
 import { suiteState } from './suiteState.js';
 

@@ -1,4 +1,4 @@
-import type { EmbeddedMongo } from '../../src/db/embedded/index.js';
+import type { EmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
 
 /**
  * globalSetup and globalTeardown run in jest's parent process but may be loaded as separate

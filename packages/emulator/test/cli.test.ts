@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+const ROOT = new URL('../../../', import.meta.url).pathname;
 const LINE = /^COMMUNICATION_SERVICES_CONNECTION_STRING=(endpoint=http:\/\/127\.0\.0\.1:(\d+)\/;accesskey=(\S+))$/m;
 
 interface Launched {
@@ -35,11 +35,11 @@ function launch(command: string, args: string[], env: Record<string, string> = {
 // `npm run build` compiles everyone's src/; when another engineer's work in progress breaks it, the
 // npm-run tests are skipped (with a warning) and the entry runs through tsx instead of dist/.
 const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' }).status === 0;
-if (!built) console.warn('npm run build fails (outside src/emulator): skipping the `npm run emulator` tests, using tsx');
+if (!built) console.warn('npm run build fails (outside the emulator): skipping the `npm run emulator` tests, using tsx');
 const withBuild = built ? it : it.skip;
 const [entryCommand, ...entryArgs] = built
-  ? [join(ROOT, 'node_modules/.bin/node'), 'dist/scripts/emulator.js']
-  : [join(ROOT, 'node_modules/.bin/tsx'), 'scripts/emulator.ts'];
+  ? [join(ROOT, 'node_modules/.bin/node'), 'packages/emulator/dist/cli.js']
+  : [join(ROOT, 'node_modules/.bin/tsx'), 'packages/emulator/src/cli.ts'];
 const launchEntry = (args: string[] = [], env: Record<string, string> = {}) =>
   launch(entryCommand!, [...entryArgs, ...args], env);
 const portIsClosed = async (port: number) =>

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JSONWebKeySet } from 'jose';
-import { readOrCreateFile } from '../util/readOrCreateFile.js';
+import { readOrCreateFile } from './readOrCreateFile.js';
 
 /**
  * The development token issuer: used only when no AUTH_ISSUER is configured outside production.

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { introspect, rawRequest } from './helpers.js';
 
 const appId = randomUUID();

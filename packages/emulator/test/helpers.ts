@@ -1,8 +1,8 @@
 // Raw, hand-signed requests to the emulator, so tests can craft exactly the bad requests they need.
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { signedHeaders } from '../../src/emulator/hmac.js';
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import { signedHeaders } from '../src/hmac.js';
+import type { RunningEmulator } from '../src/index.js';
 
 export interface RawRequest {
   method: string;

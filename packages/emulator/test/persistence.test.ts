@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../src/index.js';
 import { introspect } from './helpers.js';
 
 describe('dataDir persistence', () => {

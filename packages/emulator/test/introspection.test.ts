@@ -1,7 +1,7 @@
 // Introspection proves revocation and deletion, and the published JWKS verifies the tokens.
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { admin, introspect } from './helpers.js';
 
 describe('token introspection', () => {
@@ -79,9 +79,9 @@ describe('token introspection', () => {
 
   it('reports a token past its exp expired', async () => {
     // Waiting an hour is not an option, so the issuer is asked about a later instant directly.
-    const { TokenIssuer } = await import('../../src/emulator/tokens.js');
-    const { IdentityStore } = await import('../../src/emulator/store.js');
-    const { loadOrCreateSigningKey } = await import('../../src/emulator/signingKey.js');
+    const { TokenIssuer } = await import('../src/tokens.js');
+    const { IdentityStore } = await import('../src/store.js');
+    const { loadOrCreateSigningKey } = await import('../src/signingKey.js');
     const store = await IdentityStore.open({});
     const issuer = new TokenIssuer(await loadOrCreateSigningKey(undefined), store.resourceId);
     const { record } = store.create();

@@ -1,19 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ASSET_NAMES, loadGraphiqlBundle, type AssetName } from './graphiql/bundle.js';
-import { ASSET_PATH, CONTENT_SECURITY_POLICY, PAGE_CSS, renderPage, renderUnavailablePage } from './graphiql/page.js';
-import type { RouteHandler } from './server.js';
-
-export interface GraphiqlOptions {
-  /** In production nothing is added: GET /graphql stays Apollo's, and no asset route exists. */
-  production: boolean;
-}
+import { ASSET_NAMES, loadGraphiqlBundle, type AssetName } from './bundle.js';
+import { ASSET_PATH, CONTENT_SECURITY_POLICY, PAGE_CSS, renderPage, renderUnavailablePage } from './page.js';
+import type { RouteHandler } from '../../http/server.js';
 
 /**
  * Serves GraphiQL at GET /graphql to browsers (Accept prefers text/html) and its bundle under /graphiql/.
  * Everything else on /graphql (POST, JSON GETs) still goes to the handler already registered there.
  */
-export function addGraphiqlRoutes(routes: Record<string, RouteHandler>, { production }: GraphiqlOptions): void {
-  if (production) return;
+export function addGraphiqlRoutes(routes: Record<string, RouteHandler>): void {
   const graphql = routes['/graphql'];
   if (!graphql) throw new Error('Register /graphql before adding GraphiQL to it.');
 

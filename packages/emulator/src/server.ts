@@ -60,7 +60,10 @@ async function dataPlaneRequest(
   const route = matchRoute(method, path);
   if (route) ctx.counters.requestsByOperation[route.op] += 1;
 
-  await ctx.faults.apply();
+  await ctx.faults.apply().catch((injected: unknown) => {
+    ctx.counters.faultsInjected += 1;
+    throw injected;
+  });
   await authenticate(o, req, method, rawUrl, body);
   if (!route) throw notFound();
   const host = headerValue(req, 'host') ?? '';

@@ -1,7 +1,7 @@
 // Requests the real service rejects, with the exact status and body the emulator answers.
 import { randomBytes } from 'node:crypto';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { encodedPath, rawRequest } from './helpers.js';
 
 describe('emulator rejections', () => {

@@ -2,7 +2,7 @@
 //   ACS_EMULATOR_PORT (default 0: a free port), ACS_EMULATOR_ACCESS_KEY (default: generated),
 //   --data-dir DIR or ACS_EMULATOR_DATA_DIR (default: in memory), ACS_EMULATOR_HOST (default 127.0.0.1).
 import { parseArgs } from 'node:util';
-import { startEmulator } from '../src/emulator/index.js';
+import { startEmulator } from './index.js';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string' } }, strict: true });
 const portText = process.env['ACS_EMULATOR_PORT'] ?? '0';

@@ -1,6 +1,6 @@
 // Throttling and fault injection, and the SDK's retries on them.
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { admin, rawRequest } from './helpers.js';
 
 const sdk = (emu: RunningEmulator, maxRetries?: number) =>

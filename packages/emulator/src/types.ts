@@ -51,6 +51,8 @@ export interface EmulatorStats {
   /** Data-plane requests received, including rejected and fault-injected ones. */
   requests: number;
   requestsByOperation: Record<Operation, number>;
+  /** Requests answered with an injected 429, 500 or 503 instead of being served. */
+  faultsInjected: number;
 }
 
 export interface RunningEmulator {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadDevIssuer } from '../src/auth/devIssuer.js';
-import { loadConfig } from '../src/config/config.js';
+import { loadDevIssuer } from '../devIssuer.js';
+import { loadConfig } from '../../config/config.js';
 
 /** Prints a bearer token the gateway's development issuer accepts, alone on the last line. */
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 // The 2025 api-versions: customId on create (idempotent) and GET /identities/{id}.
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { encodedPath, rawRequest } from './helpers.js';
 
 describe.each(['2025-03-02-preview', '2025-06-30'])('api-version %s', (apiVersion) => {

@@ -2,7 +2,7 @@
 import { AzureKeyCredential } from '@azure/core-auth';
 import type { TokenCredential } from '@azure/core-auth';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { introspect } from './helpers.js';
 
 async function quickstart(client: CommunicationIdentityClient, emu: RunningEmulator): Promise<void> {

@@ -35,6 +35,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     counters: {
       tokensIssued: 0,
       requests: 0,
+      faultsInjected: 0,
       requestsByOperation: { create: 0, issue: 0, revoke: 0, delete: 0, exchange: 0, get: 0 },
     },
   };

@@ -1,0 +1,19 @@
+/**
+ * The development and test stand-ins, behind bootstrap/localStack.ts: only that loader imports this module,
+ * and never in production. Nothing under src/local is in the production image.
+ */
+import path from 'node:path';
+import { startEmulator } from '@acs-identity-gateway/emulator';
+import type { LocalStack } from '../bootstrap/localStack.js';
+import { loadDevCacheKey } from './devCacheKey.js';
+import { loadDevIssuer } from './devIssuer.js';
+import { startEmbeddedMongo } from './embeddedMongo/index.js';
+import { addGraphiqlRoutes } from './graphiql/routes.js';
+
+export const localStack: LocalStack = {
+  startEmulator: ({ dataDir }) => startEmulator({ dataDir: path.join(dataDir, 'emulator') }),
+  startEmbeddedMongo: ({ dataDir, log }) => startEmbeddedMongo({ dataDir: path.join(dataDir, 'mongo'), log }),
+  loadDevIssuer,
+  loadDevCacheKey,
+  addGraphiqlRoutes,
+};
