@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCli } from '../src/cli/parseCli.js';
 import { printGatewaySchema } from '../src/graphql/federation/printSchema.js';
 
 /**
@@ -10,10 +10,12 @@ import { printGatewaySchema } from '../src/graphql/federation/printSchema.js';
  * `npm run schema:check`: exits 1 when schema.graphql differs from what the code produces.
  * Runs from the tsc build (dist/scripts/print-schema.js): TypeGraphQL needs emitDecoratorMetadata, which tsx lacks.
  */
-const { values } = parseArgs({
+const { values } = parseCli({
+  usage: 'npm run schema [-- --out <file>]  |  npm run schema:check',
+  description: 'Prints the subgraph schema from the TypeGraphQL code into schema.graphql, or checks that the committed file is current.',
   options: {
-    check: { type: 'boolean', default: false },
-    out: { type: 'string' },
+    check: { type: 'boolean', description: 'exit 1 when the file differs from what the code produces, instead of writing it' },
+    out: { type: 'string', valueName: 'file', description: 'where to write (default: schema.graphql at the project root)' },
   },
 });
 

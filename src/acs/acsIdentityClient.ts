@@ -2,10 +2,11 @@ import { AzureKeyCredential, type TokenCredential } from '@azure/core-auth';
 import { CommunicationIdentityClient, type TokenScope } from '@azure/communication-identity';
 import { isKeyCredential, parseConnectionString } from '@azure/communication-common';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { CUSTOM_ID_API_VERSION, CustomIdCreator, type CreatedIdentity } from './customIdCreator.js';
+import { CUSTOM_ID_API_VERSION, CustomIdCreator, type CreatedIdentity, type CustomIdMode } from './customIdCreator.js';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { toGatewayError } from './acsErrors.js';
 
+/** How the gateway reaches and signs for a real ACS resource. */
 export type AcsCredential =
   | { kind: 'connectionString'; connectionString: string; endpoint: string }
   | { kind: 'accessKey'; endpoint: string; accessKey: string }
@@ -23,7 +24,7 @@ export interface AcsIdentityClientOptions {
   /** Names the ACS resource in mapping documents, so a changed resource is detected. */
   resourceKey: string;
   /** Create identities with a customId (idempotent creation): always, never, or when the resource supports it. */
-  customId?: 'auto' | 'on' | 'off';
+  customId?: CustomIdMode;
   /** Told the outcome and duration of every ACS call (metrics). */
   onCall?: (call: AcsCallRecord) => void;
 }

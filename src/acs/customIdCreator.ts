@@ -14,6 +14,9 @@ import type { TokenScope } from '@azure/communication-identity';
 /** The first ACS Identity API version with `customId` on creation; the SDK (1.3.1) does not send it yet. */
 export const CUSTOM_ID_API_VERSION = '2025-06-30';
 
+/** Create identities with a customId always, never, or when the resource supports it (learned from the first creation). */
+export type CustomIdMode = 'auto' | 'on' | 'off';
+
 export interface CreatedIdentity {
   id: string;
   token?: { token: string; expiresOn: Date };

@@ -1,8 +1,8 @@
 import { isValidObjectId } from 'mongoose';
 import type { Caller } from '../auth/caller.js';
 import { badInput, ErrorCode, GatewayError } from '../errors.js';
-import type { AuditEventModel, AuditEventRecord } from '../models/auditEvent.js';
-import { requireCaller } from '../services/accessPolicy.js';
+import { requireCaller } from '../identity/accessPolicy.js';
+import type { AuditEventModel, AuditEventRecord } from './auditEventModel.js';
 
 export interface AuditEntry {
   requestId: string;

@@ -3,6 +3,5 @@ export interface Caller {
   /** The identity provider's issuer; with userId it keys the mapping, so two providers cannot collide. */
   issuer: string;
   userId: string;
-  roles: string[];
   isAdmin: boolean;
 }

@@ -51,7 +51,7 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
       const roles = claimAsList(payload, options.rolesClaim);
       report('verified');
       return {
-        caller: { issuer: options.issuer, userId, roles, isAdmin: roles.includes(options.adminRole) },
+        caller: { issuer: options.issuer, userId, isAdmin: roles.includes(options.adminRole) },
         // jose accepts exp plus the tolerance, so a remembered token may be used exactly as long.
         validUntilMs: (payload.exp! + options.clockToleranceSeconds) * 1000,
       };

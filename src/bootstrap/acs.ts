@@ -1,6 +1,6 @@
 import { AcsIdentityClient, type AcsCallRecord, type AcsCredential } from '../acs/acsIdentityClient.js';
 import type { GatewayConfig } from '../config/config.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { Cleanups } from './cleanups.js';
 import { loadLocalStack } from './localStack.js';
 

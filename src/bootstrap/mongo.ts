@@ -1,7 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { GatewayConfig } from '../config/config.js';
 import { watchMonitors } from '../db/monitorWatchdog.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { Cleanups } from './cleanups.js';
 import { loadLocalStack } from './localStack.js';
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { AcsCredential } from '../acs/acsIdentityClient.js';
+import type { CustomIdMode } from '../acs/customIdCreator.js';
 import { ALL_SCOPE_NAMES, parseScopeName, type ScopeName } from '../acs/scopes.js';
-import { parseCacheKeys, type CacheKey } from '../tokenCache/tokenCipher.js';
+import { parseCacheKeys, type CacheKey } from '../identity/tokens/tokenCipher.js';
 
 /** Thrown when the environment cannot start the gateway; the message names the variable. */
 export class ConfigError extends Error {
@@ -90,11 +92,8 @@ const envSchema = z.object({
   METRICS: booleanFlag(true),
 });
 
-export type AcsConfig =
-  | { kind: 'connectionString'; connectionString: string; endpoint: string }
-  | { kind: 'accessKey'; endpoint: string; accessKey: string }
-  | { kind: 'managedIdentity'; endpoint: string }
-  | { kind: 'embeddedEmulator' };
+/** A real ACS resource, or (outside production only) the local emulator started for the purpose. */
+export type AcsConfig = AcsCredential | { kind: 'embeddedEmulator' };
 
 export type AuthConfig =
   | {
@@ -107,7 +106,6 @@ export type AuthConfig =
   | { kind: 'devIssuer' };
 
 export interface GatewayConfig {
-  env: 'development' | 'production' | 'test';
   production: boolean;
   host: string;
   port: number;
@@ -126,18 +124,22 @@ export interface GatewayConfig {
   allowedScopes: ScopeName[];
   defaultTokenExpiresInMinutes: number;
   pendingMappingWaitMs: number;
-  /** How long an issueToken without the token cache reuses a mapping it read (0: read it every time), and how many. */
-  mappingCache: { seconds: number; maxEntries: number };
+  /** How issueToken gets tokens: one named choice, made from TOKEN_CACHE. */
+  tokens: TokenStrategy;
   introspection: boolean;
   http: { corsOrigins: string[] | 'localhost'; trustProxy: boolean; maxRequestBytes: number; shutdownTimeoutMs: number; metrics: boolean };
   queryLimits: QueryLimits;
   rateLimits: RateLimitConfig;
-  /** Null when the cache is off. Keys null outside production means: keep a generated key in DATA_DIR. */
-  tokenCache: { keys: CacheKey[] | null; minRemainingMinutes: number } | null;
   /** Whether to create identities with a customId (ACS API 2025-06-30), which makes a retried creation idempotent. */
-  customId: 'auto' | 'on' | 'off';
+  customId: CustomIdMode;
   reconcile: { intervalMs: number; staleAfterMs: number };
 }
+
+export type TokenStrategy =
+  /** TOKEN_CACHE on: still-valid tokens are reused. Keys null (outside production only): a generated key kept in DATA_DIR. */
+  | { kind: 'tokenCache'; keys: CacheKey[] | null; minRemainingMinutes: number }
+  /** TOKEN_CACHE off: every token from ACS, with mappings read in the last `seconds` reused (0: read every time). */
+  | { kind: 'recentMappings'; seconds: number; maxEntries: number };
 
 export interface QueryLimits {
   allowBatchedRequests: boolean;
@@ -184,12 +186,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   };
   const acs = attempt(() => acsConfig(e, production));
   const auth = attempt(() => authConfig(e, production));
-  const tokenCache = attempt(() => tokenCacheConfig(e, production));
+  const tokens = attempt(() => tokenStrategy(e, production));
+  if (production && !e.MONGODB_URI) {
+    problems.push('MONGODB_URI must be set in production: the gateway will not keep its mappings in an embedded database there.');
+  }
   const scopes = attempt(() => allowedScopes(e.ALLOWED_SCOPES));
   if (problems.length > 0) throw new ConfigError(problems.join(' '));
 
   return {
-    env: e.NODE_ENV,
     production,
     host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: e.PORT,
@@ -208,7 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     allowedScopes: scopes,
     defaultTokenExpiresInMinutes: e.DEFAULT_TOKEN_EXPIRES_IN_MINUTES,
     pendingMappingWaitMs: e.PENDING_MAPPING_WAIT_MS,
-    mappingCache: { seconds: e.MAPPING_CACHE_SECONDS, maxEntries: e.MAPPING_CACHE_SIZE },
+    tokens,
     introspection: e.INTROSPECTION ?? !production,
     http: {
       // Outside production, browser tools on any localhost port may call; in production only listed origins.
@@ -228,7 +232,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       maxTokens: e.MAX_QUERY_TOKENS,
       fieldSuggestions: e.FIELD_SUGGESTIONS ?? !production,
     },
-    tokenCache,
     customId: e.ACS_CUSTOM_ID,
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
     rateLimits: {
@@ -322,11 +325,11 @@ function authConfig(e: Env, production: boolean): AuthConfig {
   return { kind: 'oidc', issuer, audience, jwksUri, algorithms };
 }
 
-function tokenCacheConfig(e: Env, production: boolean): GatewayConfig['tokenCache'] {
-  if (!e.TOKEN_CACHE) return null;
+function tokenStrategy(e: Env, production: boolean): TokenStrategy {
+  if (!e.TOKEN_CACHE) return { kind: 'recentMappings', seconds: e.MAPPING_CACHE_SECONDS, maxEntries: e.MAPPING_CACHE_SIZE };
   if (!e.TOKEN_CACHE_KEYS) {
     if (production) throw new ConfigError('TOKEN_CACHE is on: set TOKEN_CACHE_KEYS to <id>:<base64 32-byte key>[,<older id>:<key>…].');
-    return { keys: null, minRemainingMinutes: e.TOKEN_CACHE_MIN_REMAINING_MINUTES };
+    return { kind: 'tokenCache', keys: null, minRemainingMinutes: e.TOKEN_CACHE_MIN_REMAINING_MINUTES };
   }
   let keys: CacheKey[];
   try {
@@ -338,7 +341,7 @@ function tokenCacheConfig(e: Env, production: boolean): GatewayConfig['tokenCach
   if (keys.length === 0 || short) {
     throw new ConfigError(`TOKEN_CACHE_KEYS: every key must be 32 bytes, base64-encoded${short ? ` ("${short.id}" is not)` : ''}.`);
   }
-  return { keys, minRemainingMinutes: e.TOKEN_CACHE_MIN_REMAINING_MINUTES };
+  return { kind: 'tokenCache', keys, minRemainingMinutes: e.TOKEN_CACHE_MIN_REMAINING_MINUTES };
 }
 
 function allowedScopes(values: string[]): ScopeName[] {

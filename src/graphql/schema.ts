@@ -1,29 +1,43 @@
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema, type ContainerType } from 'type-graphql';
-import { federationContainer } from './federation/container.js';
+import { buildSchema } from 'type-graphql';
+import type { AuditLog } from '../audit/auditLog.js';
+import type { IdentityService } from '../identity/identityService.js';
+import type { Logger } from '../observability/logger.js';
 import { referenceResolvers } from './federation/referenceResolvers.js';
 import { toSubgraphSchema } from './federation/subgraph.js';
+import { AuditMiddleware } from './policies/audited.js';
 import { AuditResolver } from './resolvers/AuditResolver.js';
 import { IdentityResolver } from './resolvers/IdentityResolver.js';
 import { UserResolver } from './resolvers/UserResolver.js';
 import { User } from './types/User.js';
 
-export const resolvers = [IdentityResolver, UserResolver, AuditResolver] as const;
+/** What the resolvers, the audit policy and the reference resolvers delegate to. */
+export interface SchemaServices {
+  identities: IdentityService;
+  audit: AuditLog;
+  logger: Logger;
+}
 
 /**
  * Builds the executable schema: an Apollo Federation 2 subgraph, served as is to direct clients and to routers.
- * Resolvers get their services from the container.
+ * This module owns the resolver list; each resolver (and policy middleware) is built here with its service, and
+ * TypeGraphQL finds them through a container that hands out exactly these instances.
  */
-export async function buildGatewaySchema(container: ContainerType): Promise<GraphQLSchema> {
-  const federation = federationContainer(container);
+export async function buildGatewaySchema(services: SchemaServices): Promise<GraphQLSchema> {
+  const instances = new Map<Function, object>([
+    [IdentityResolver, new IdentityResolver(services.identities)],
+    [UserResolver, new UserResolver(services.identities)],
+    [AuditResolver, new AuditResolver(services.audit)],
+    [AuditMiddleware, new AuditMiddleware(services.audit, services.logger)],
+  ]);
   const schema = await buildSchema({
-    resolvers,
-    container: federation.container,
+    resolvers: [IdentityResolver, UserResolver, AuditResolver],
+    container: { get: (someClass: Function) => instances.get(someClass) },
     // No field returns User: it enters the schema as an entity, reached through `_entities` only.
     orphanedTypes: [User],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
   });
-  return toSubgraphSchema(schema, referenceResolvers(federation.identities));
+  return toSubgraphSchema(schema, referenceResolvers(services.identities));
 }

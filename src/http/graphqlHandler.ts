@@ -1,19 +1,38 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { CallerVerifier } from '../auth/callerVerifier.js';
 import type { GatewayContext } from '../graphql/context.js';
+import { corsFor } from './cors.js';
 import { PayloadTooLargeError, readBody } from './readBody.js';
+import { clientIpOf, firstHeader, requestIdOf } from './requestMeta.js';
+import type { RouteHandler } from './server.js';
 
-export interface GraphqlHandlerOptions {
+export interface GraphqlRouteOptions {
   apollo: ApolloServer<GatewayContext>;
-  context: (req: IncomingMessage) => Promise<GatewayContext>;
+  verifyCaller: CallerVerifier;
+  corsOrigins: string[] | 'localhost';
+  trustProxy: boolean;
   maxBodyBytes: number;
   /** Longer query texts are refused before parsing; graphql-armor has no character limit of its own. */
   maxQueryCharacters: number;
 }
 
-/** Apollo's framework-neutral integration over node:http: four fixed routes need no web framework. */
-export function createGraphqlHandler({ apollo, context, maxBodyBytes, maxQueryCharacters }: GraphqlHandlerOptions) {
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+/**
+ * `/graphql`: CORS, the request id, then Apollo's framework-neutral integration over node:http (a handful of
+ * fixed routes need no web framework). The context carries the verified caller, the request id and the client IP.
+ */
+export function graphqlRoute(options: GraphqlRouteOptions): RouteHandler {
+  const { apollo, verifyCaller, trustProxy, maxBodyBytes, maxQueryCharacters } = options;
+  const cors = corsFor(options.corsOrigins);
+  const context = async (req: IncomingMessage): Promise<GatewayContext> => ({
+    caller: await verifyCaller(firstHeader(req, 'authorization')),
+    requestId: requestIdOf(req),
+    clientIp: clientIpOf(req, trustProxy),
+  });
+
+  return async (req, res, url) => {
+    res.setHeader('x-request-id', requestIdOf(req));
+    if (await cors(req, res)) return;
     let body: unknown;
     try {
       body = req.method === 'POST' ? parseBody(await readBody(req, maxBodyBytes), req.headers['content-type']) : undefined;
@@ -55,16 +74,10 @@ function longestQuery(body: unknown, url: URL): number {
   return Math.max(url.searchParams.get('query')?.length ?? 0, ...lengths);
 }
 
-class InvalidJsonError extends Error {}
-
-/** JSON bodies are parsed here; anything else goes to Apollo as it came, for its CSRF and content-type checks. */
+/** JSON bodies are parsed here (a SyntaxError for bad JSON); anything else goes to Apollo as it came, for its CSRF and content-type checks. */
 function parseBody(raw: string, contentType: string | undefined): unknown {
-  if (raw === '' || !contentType?.toLowerCase().includes('json')) return raw === '' ? undefined : raw;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    throw new InvalidJsonError();
-  }
+  if (raw === '') return undefined;
+  return contentType?.toLowerCase().includes('json') ? (JSON.parse(raw) as unknown) : raw;
 }
 
 export function sendJsonError(res: ServerResponse, status: number, message: string): void {

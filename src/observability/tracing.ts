@@ -7,7 +7,7 @@
  * delays, resource attributes) is read by the SDK from the standard variables.
  *
  * This module must run before the application's modules are loaded, so that the ESM loader hook
- * can wrap them: `src/main.ts` imports it first and loads the application afterwards, and other
+ * can wrap them: `src/start.ts` imports it first and loads the application afterwards, and other
  * entry points can use `node --import ./dist/src/observability/tracing.js …`. When tracing is off
  * it loads nothing and registers nothing.
  */
@@ -79,5 +79,5 @@ async function start(env: NodeJS.ProcessEnv): Promise<Tracing> {
   return { shutdown: () => sdk.shutdown() };
 }
 
-// Imported first by main.ts or through `node --import`: start before the application's modules load.
+// Imported first by start.ts or through `node --import`: start before the application's modules load.
 await startTracing();

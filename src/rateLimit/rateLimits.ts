@@ -4,7 +4,8 @@ import type { Caller } from '../auth/caller.js';
 import type { RateLimitConfig } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 
-export type LimitedOperation = 'issueToken' | 'createUserAndToken' | 'mutation' | 'anonymous';
+/** A budget per caller (or per client IP, for anonymous requests) per minute; mutations declare theirs with @RateLimited. */
+export type RateBudget = 'issueToken' | 'createUserAndToken' | 'mutation' | 'anonymous';
 
 const COLLECTION = 'rate_limits';
 
@@ -31,7 +32,7 @@ export async function createRateLimitIndexes(connection: Connection, { expireWit
  * gateway instance on the same database counts against the same budget.
  */
 export class RateLimits {
-  private readonly limiters: Record<LimitedOperation, RateLimiterAbstract> | null;
+  private readonly limiters: Record<RateBudget, RateLimiterAbstract> | null;
 
   constructor(config: RateLimitConfig, connection: Connection) {
     if (config.store === 'off') {
@@ -59,7 +60,7 @@ export class RateLimits {
   }
 
   /** Spends `points` of the caller's budget for an operation; past it, RATE_LIMITED with a retry hint. */
-  async consume(operation: LimitedOperation, caller: Caller | null, clientIp: string, points = 1): Promise<void> {
+  async consume(operation: RateBudget, caller: Caller | null, clientIp: string, points = 1): Promise<void> {
     if (!this.limiters) return;
     const key = operation === 'anonymous' || !caller ? `ip:${clientIp}` : `${caller.issuer}|${caller.userId}`;
     try {

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { startFerretDb } from '../../src/local/embeddedMongo/index.js';
-import { checkAgreement, countBy, recordFigures } from '../helpers/consistency.js';
-import { graphql, type GraphqlResponse } from '../helpers/graphqlClient.js';
-import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+import { checkAgreement, countBy, recordFigures } from './agreement.js';
+import { graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 const CREATE_USER = 'mutation($id: ID) { createUser(input: { appUserId: $id }) { created identity { id } } }';
 const CREATE_USER_AND_TOKEN = 'mutation($id: ID) { createUserAndToken(input: { appUserId: $id, scopes: [CHAT] }) { created } }';

@@ -1,6 +1,6 @@
-import { graphql, type GraphqlResponse } from '../helpers/graphqlClient.js';
-import { checkAgreement, countBy, recordFigures } from '../helpers/consistency.js';
-import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+import { graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
+import { checkAgreement, countBy, recordFigures } from './agreement.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 const CREATE_USER = 'mutation($id: ID) { createUser(input: { appUserId: $id }) { created identity { id } } }';
 const CREATE_USER_AND_TOKEN = 'mutation($id: ID) { createUserAndToken(input: { appUserId: $id, scopes: [CHAT] }) { created identity { id } accessToken { token } } }';

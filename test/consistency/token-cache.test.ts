@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { errorCode, graphql, type GraphqlResponse } from '../helpers/graphqlClient.js';
-import { recordFigures } from '../helpers/consistency.js';
-import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+import { errorCode, graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
+import { recordFigures } from './agreement.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 const ISSUE = 'mutation($force: Boolean) { issueToken(input: { scopes: [CHAT, VOIP], forceRefresh: $force }) { accessToken { token expiresOn } } }';
 const key = () => randomBytes(32).toString('base64');

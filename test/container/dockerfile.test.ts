@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
-import { startTestIssuer, type TestIssuer } from '../helpers/testIssuer.js';
+import { STAND_IN_PACKAGES, STAND_IN_SOURCE_DIR } from '../architecture/standIns.js';
+import { startTestIssuer, type TestIssuer } from '../harness/testIssuer.js';
 import { uniqueDbUri } from '../support/mongo.js';
 import { execForm, parseDockerfile, parseEnv, splitFlags, type Instruction, type Stage } from './dockerfile.js';
 import { isIgnored, parseDockerignore } from './dockerignore.js';
@@ -159,6 +160,15 @@ describe("the Dockerfile's steps produce a working server", () => {
     expect(existsSync(path.join(app, 'node_modules/.bin/node'))).toBe(false);
     expect(existsSync(path.join(app, 'dist/src/main.js'))).toBe(true);
     expect(existsSync(path.join(app, 'src'))).toBe(false); // only the build output is copied over
+  });
+
+  it('holds none of the stand-ins: neither their packages nor src/local, built or as source', () => {
+    const result = stages.get(runtime.name)!;
+    const app = path.join(result.root, result.workdir);
+    expect(existsSync(path.join(app, 'node_modules/@opentelemetry/sdk-node'))).toBe(true); // a production install did happen
+    expect(STAND_IN_PACKAGES.filter((name) => existsSync(path.join(app, 'node_modules', name)))).toEqual([]);
+    expect(existsSync(path.join(app, 'dist', STAND_IN_SOURCE_DIR))).toBe(false);
+    expect(existsSync(path.join(app, 'packages'))).toBe(false);
   });
 
   it('serves /healthz and an authenticated createUser in production mode', async () => {

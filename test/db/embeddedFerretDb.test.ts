@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import mongoose, { Schema } from 'mongoose';
 import { ensureFerretDbBinary, startEmbeddedMongo, type EmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
 import { withDatabase } from '../support/mongo.js';
-import { isListening } from '../support/net.js';
+import { isListening } from '../harness/net.js';
 
 // Shaped like the gateway's mapping: a unique app-user key and a unique ACS id.
 const mappingSchema = new Schema({

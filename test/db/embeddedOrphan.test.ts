@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureFerretDbBinary, findRepoRoot } from '../../src/local/embeddedMongo/index.js';
-import { isListening, waitFor } from '../support/net.js';
+import { isListening, waitFor } from '../harness/net.js';
 
 /** Gone, or a zombie waiting for a reaper (PID 1 in a container may never reap it). */
 function hasExited(pid: number): boolean {
@@ -35,7 +35,7 @@ describe('FerretDB child of a crashed parent', () => {
 
   it('exits by itself when the parent is SIGKILLed', async () => {
     const root = findRepoRoot();
-    const parent = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/support/fixtures/embeddedParent.ts'), dataDir], {
+    const parent = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/db/fixtures/embeddedParent.ts'), dataDir], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,7 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { isFerretDb } from '../../src/bootstrap/mongo.js';
-import { identityMappingModel, type IdentityMapping } from '../../src/models/identityMapping.js';
-import { MappingStore } from '../../src/services/mappingStore.js';
+import { identityMappingModel, type IdentityMapping } from '../../src/identity/mapping/identityMappingModel.js';
+import { MappingStore } from '../../src/identity/mapping/mappingStore.js';
 import { uniqueDbUri } from '../support/mongo.js';
 
 // Both ways a conditional write can reach the database, against the suite's real server: the state in the

@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
-import { graphql, type GraphqlResponse } from '../helpers/graphqlClient.js';
-import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+import { graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 import { chatsTypeDefs, compose, readSchemaFile, startRouter, startSubgraph, usersTypeDefs, type RunningServer } from './helpers.js';
 
 // No usage reporting from the in-process gateway and servers.

@@ -11,8 +11,8 @@ import {
   IssueTokenDocument,
   MeDocument,
   RevokeTokensDocument,
-} from '../../src/generated/graphql.js';
-import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+} from '../../clients/web/src/generated/graphql.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -33,7 +33,7 @@ async function run<Data, Variables>(document: TypedDocumentNode<Data, Variables>
   return response.data!;
 }
 
-describe('the generated client (src/generated) against the real gateway', () => {
+describe('the generated client (clients/web/src/generated) against the real gateway', () => {
   it('runs both queries and every mutation through one user lifecycle', async () => {
     const alice = await h.tokenFor('gen-alice');
     const admin = await h.tokenFor('gen-admin', ['identity.admin']);

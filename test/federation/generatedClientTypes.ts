@@ -1,5 +1,5 @@
 /**
- * Compile-time checks of the generated client (src/generated), run by generatedClient.test.ts through
+ * Compile-time checks of the generated client (clients/web/src/generated), run by generatedClient.test.ts through
  * `tsc --noEmit -p test/federation/generatedClient.tsconfig.json`. Each `@ts-expect-error` must fail to compile:
  * if the generated types ever went loose (any), tsc would report the directive as unused and the test would fail.
  */
@@ -12,8 +12,8 @@ import {
   MeDocument,
   type CommunicationTokenScope,
   type IssueTokenMutationVariables,
-} from '../../src/generated/graphql.js';
-import { graphql } from '../../src/generated/index.js';
+} from '../../clients/web/src/generated/graphql.js';
+import { graphql } from '../../clients/web/src/generated/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assert = <T extends true>(): T | undefined => undefined;

@@ -21,7 +21,7 @@ describe('schema.graphql', () => {
   });
 });
 
-describe('src/generated', () => {
+describe('clients/web/src/generated', () => {
   it('is what `npm run codegen` writes from schema.graphql and operations/ (graphql-codegen --check)', async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const cli = fileURLToPath(new URL('node_modules/@graphql-codegen/cli/cjs/bin.js', `file://${root}`));

@@ -1,7 +1,7 @@
 import { startEmulator } from '@acs-identity-gateway/emulator';
-import { errorCode } from '../helpers/graphqlClient.js';
-import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
-import { unsignedToken } from '../helpers/testIssuer.js';
+import { errorCode } from '../harness/graphqlClient.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
+import { unsignedToken } from '../harness/testIssuer.js';
 
 const IDENTITY = 'identity { id appUserId createdAt tokensRevokedAt }';
 const CREATE_USER = `mutation($input: CreateUserInput) { createUser(input: $input) { created ${IDENTITY} } }`;
@@ -99,7 +99,7 @@ describe('issueToken', () => {
 
   it('refuses scopes outside ALLOWED_SCOPES', async () => {
     const restricted = await h.startInstance({ ALLOWED_SCOPES: 'chat,chat.join' });
-    const { graphql } = await import('../helpers/graphqlClient.js');
+    const { graphql } = await import('../harness/graphqlClient.js');
     const token = await h.tokenFor('bob');
     const refused = await graphql(restricted.url, ISSUE_TOKEN, { input: { scopes: ['CHAT', 'VOIP'] } }, token);
     expect(errorCode(refused)).toBe('BAD_USER_INPUT');
@@ -252,7 +252,7 @@ describe('robustness', () => {
     const otherResource = await startEmulator();
     try {
       const moved = await h.startInstance({ COMMUNICATION_SERVICES_CONNECTION_STRING: otherResource.connectionString });
-      const { graphql } = await import('../helpers/graphqlClient.js');
+      const { graphql } = await import('../harness/graphqlClient.js');
       const result = await graphql(moved.url, ISSUE_TOKEN, { input: { scopes: ['CHAT'] } }, token);
       expect(errorCode(result)).toBe('IDENTITY_RESOURCE_MISMATCH');
       expect(result.status).toBe(200);

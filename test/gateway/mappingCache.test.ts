@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import type { RunningGateway } from '../../src/app.js';
-import { errorCode, graphql, type GraphqlResponse } from '../helpers/graphqlClient.js';
-import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+import { errorCode, graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 // Two instances on one database: A changes mappings, B issues tokens from the mappings it read earlier.
 const ISSUE_ID_ONLY = 'mutation { issueToken(input: { scopes: [CHAT] }) { identity { id } accessToken { token } } }';

@@ -5,8 +5,8 @@ import mongoose from 'mongoose';
 import type { RunningGateway } from '../../src/app.js';
 import { isFerretDb } from '../../src/bootstrap/mongo.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
-import { errorCode, graphql } from '../helpers/graphqlClient.js';
-import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
+import { errorCode, graphql } from '../harness/graphqlClient.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 const CREATE_USER = 'mutation { createUser { created identity { id } } }';
 const ISSUE_TOKEN = 'mutation { issueToken(input: { scopes: [CHAT] }) { accessToken { token } } }';

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { loadDevIssuer } from '../../src/local/devIssuer.js';
 import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
 import { tracingEnabled } from '../../src/observability/tracing.js';
-import { graphql } from '../helpers/graphqlClient.js';
+import { graphql } from '../harness/graphqlClient.js';
 import { uniqueDbUri } from '../support/mongo.js';
-import { waitFor } from '../support/net.js';
+import { waitFor } from '../harness/net.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TRACING = path.join(ROOT, 'dist/src/observability/tracing.js');

@@ -1,9 +1,9 @@
-import { resolveTarget, requireCaller } from '../../src/services/accessPolicy.js';
+import { resolveTarget, requireCaller } from '../../src/identity/accessPolicy.js';
 import { GatewayError } from '../../src/errors.js';
 import type { Caller } from '../../src/auth/caller.js';
 
-const alice: Caller = { issuer: 'https://idp.example/', userId: 'alice', roles: [], isAdmin: false };
-const admin: Caller = { issuer: 'https://idp.example/', userId: 'root', roles: ['identity.admin'], isAdmin: true };
+const alice: Caller = { issuer: 'https://idp.example/', userId: 'alice', isAdmin: false };
+const admin: Caller = { issuer: 'https://idp.example/', userId: 'root', isAdmin: true };
 
 const codeOf = (run: () => unknown) => {
   try {

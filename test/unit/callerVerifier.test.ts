@@ -1,5 +1,5 @@
 import { createCallerVerifier, type BearerTokenOutcome, type CallerVerifierOptions } from '../../src/auth/callerVerifier.js';
-import { startTestIssuer, type TestIssuer } from '../helpers/testIssuer.js';
+import { startTestIssuer, type TestIssuer } from '../harness/testIssuer.js';
 
 // The verifier against a real JWKS served over HTTP; outcomes are read through the metrics hook.
 describe('caller verifier: remembering verified bearer tokens', () => {

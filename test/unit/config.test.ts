@@ -7,6 +7,7 @@ const production = {
   AUTH_AUDIENCE: 'api://gateway',
   AUTH_JWKS_URI: 'https://idp.example/jwks',
   COMMUNICATION_SERVICES_CONNECTION_STRING: `endpoint=https://res.communication.azure.com/;accesskey=${randomBytes(32).toString('base64')}`,
+  MONGODB_URI: 'mongodb://db.example:27017/gateway',
 };
 
 const messageOf = (env: Record<string, string>) => {
@@ -35,6 +36,16 @@ describe('configuration', () => {
     expect(loadConfig({ RATE_LIMIT_STORE: 'mongo' }).rateLimits.store).toBe('mongo');
   });
 
+  it('picks one token strategy: the token cache, or fresh tokens with recently read mappings', () => {
+    expect(loadConfig({}).tokens).toEqual({ kind: 'recentMappings', seconds: 30, maxEntries: 10_000 });
+    expect(loadConfig({ TOKEN_CACHE: 'true' }).tokens).toEqual({ kind: 'tokenCache', keys: null, minRemainingMinutes: 15 });
+  });
+
+  it('reports every problem of a production environment at once', () => {
+    const message = messageOf({ NODE_ENV: 'production' });
+    for (const named of ['No ACS resource', 'AUTH_ISSUER', 'MONGODB_URI']) expect(message).toContain(named);
+  });
+
   it('reads the three ACS credential forms', () => {
     expect(loadConfig(production).acs.kind).toBe('connectionString');
     const { COMMUNICATION_SERVICES_CONNECTION_STRING: _cs, ...rest } = production;
@@ -45,6 +56,7 @@ describe('configuration', () => {
   it.each([
     [{ NODE_ENV: 'production' }, 'AUTH_ISSUER'],
     [{ ...production, COMMUNICATION_SERVICES_CONNECTION_STRING: '' }, 'No ACS resource'],
+    [{ ...production, MONGODB_URI: '' }, 'MONGODB_URI must be set in production'],
     [{ COMMUNICATION_SERVICES_CONNECTION_STRING: 'endpoint=http://acs.example.com/;accesskey=a2V5' }, 'https://'],
     [{ COMMUNICATION_SERVICES_CONNECTION_STRING: 'nonsense' }, 'COMMUNICATION_SERVICES_CONNECTION_STRING'],
     [{ COMMUNICATION_SERVICES_ENDPOINT: 'http://acs.example.com' }, 'COMMUNICATION_SERVICES_ENDPOINT'],

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { parseCacheKeys, TokenCipher } from '../../src/tokenCache/tokenCipher.js';
-import { customIdFor } from '../../src/services/identityService.js';
+import { parseCacheKeys, TokenCipher } from '../../src/identity/tokens/tokenCipher.js';
+import { customIdFor } from '../../src/identity/appUser.js';
 import { formatError } from '../../src/graphql/formatError.js';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });

@@ -1,4 +1,4 @@
-import { validateTokenRequest } from '../../src/services/tokenRequest.js';
+import { validateTokenRequest } from '../../src/identity/tokenRequest.js';
 import { GatewayError } from '../../src/errors.js';
 
 const rules = { allowedScopes: ['CHAT', 'VOIP', 'CHAT_JOIN'] as const, defaultExpiresInMinutes: 1440 };

@@ -1,25 +1,20 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import type { GraphQLResolveInfo } from 'graphql';
-import type { IdentityService } from '../../services/identityService.js';
+import type { IdentityService } from '../../identity/identityService.js';
 import type { GatewayContext } from '../context.js';
-
-/** Finds the request's IdentityService (see federationContainer). */
-export type IdentityServiceLookup = (context: GatewayContext, info: GraphQLResolveInfo) => Promise<IdentityService>;
 
 interface EntityReference {
   __typename: string;
   id: string;
 }
 
-type ReferenceResolver = (reference: EntityReference, context: GatewayContext, info: GraphQLResolveInfo) => unknown;
+type ReferenceResolver = (reference: EntityReference, context: GatewayContext) => unknown;
 
 /**
  * `__resolveReference` for the entities, called by `_entities` when a router joins them.
  * They only delegate: the access rules live in IdentityService, the same ones the queries use.
  */
-export function referenceResolvers(identities: IdentityServiceLookup): GraphQLResolverMap<GatewayContext> {
-  const communicationIdentity: ReferenceResolver = async (reference, context, info) =>
-    (await identities(context, info)).identityByAcsId(context.caller, reference.id);
+export function referenceResolvers(identities: IdentityService): GraphQLResolverMap<GatewayContext> {
+  const communicationIdentity: ReferenceResolver = (reference, context) => identities.identityByAcsId(context.caller, reference.id);
   // User is owned by another subgraph: its id is all this one needs; `communicationIdentity` resolves from it.
   const user: ReferenceResolver = (reference) => ({ id: reference.id });
   return {

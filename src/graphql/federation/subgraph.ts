@@ -1,5 +1,5 @@
 import { buildSubgraphSchema, printSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { parse, type GraphQLSchema } from 'graphql';
+import { isObjectType, parse, type GraphQLSchema } from 'graphql';
 import { createResolversMap } from 'type-graphql';
 
 /**
@@ -22,7 +22,24 @@ export const FEDERATION_LINK = `extend schema @link(url: "${FEDERATION_SPEC_URL}
 export function toSubgraphSchema(schema: GraphQLSchema, referenceResolvers: GraphQLResolverMap<any>): GraphQLSchema {
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSubgraphSchema(schema)}`);
   const resolvers = mergeResolverMaps(createResolversMap(schema) as GraphQLResolverMap<any>, referenceResolvers);
-  return buildSubgraphSchema([{ typeDefs, resolvers }]);
+  const subgraph = buildSubgraphSchema([{ typeDefs, resolvers }]);
+  copyFieldExtensions(schema, subgraph);
+  return subgraph;
+}
+
+/** SDL has no place for field extensions (the policies declared with @Extensions), so they are carried over by hand. */
+function copyFieldExtensions(from: GraphQLSchema, to: GraphQLSchema): void {
+  for (const type of Object.values(from.getTypeMap())) {
+    const target = to.getType(type.name);
+    if (!isObjectType(type) || !isObjectType(target)) continue;
+    const targetFields = target.getFields();
+    for (const [name, field] of Object.entries(type.getFields())) {
+      const targetField = targetFields[name];
+      if (targetField && Object.keys(field.extensions).length > 0) {
+        (targetField as { extensions: typeof field.extensions }).extensions = { ...targetField.extensions, ...field.extensions };
+      }
+    }
+  }
 }
 
 function mergeResolverMaps(base: GraphQLResolverMap<any>, extra: GraphQLResolverMap<any>): GraphQLResolverMap<any> {

@@ -1,24 +1,20 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLObjectType, type SelectionSetNode } from 'graphql';
 import { ErrorCode, GatewayError } from '../../errors.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
-import type { LimitedOperation, RateLimits } from '../../rateLimit/rateLimits.js';
+import type { RateBudget, RateLimits } from '../../rateLimit/rateLimits.js';
 import type { GatewayContext } from '../context.js';
-
-const LIMITED_FIELDS: Record<string, LimitedOperation> = {
-  issueToken: 'issueToken',
-  createUserAndToken: 'createUserAndToken',
-};
+import { rateBudgetOf } from '../policies/rateLimited.js';
 
 /**
- * Charges each root mutation field (so aliasing one mutation ten times costs ten), and every
- * anonymous request per IP, once the operation is known and before anything executes.
+ * Charges each root mutation field the budget it declares (@RateLimited; so aliasing one mutation ten times costs
+ * ten), and every anonymous request per IP, once the operation is known and before anything executes.
  */
 export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, contextValue }) {
+        async didResolveOperation({ operation, document, contextValue, schema }) {
           const { caller, clientIp } = contextValue;
           if (!operation) return;
           try {
@@ -26,10 +22,13 @@ export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics): Ap
               await limits.consume('anonymous', null, clientIp);
               return;
             }
-            const charges = new Map<LimitedOperation, number>();
-            if (operation.operation === 'mutation') chargeFields(operation.selectionSet, fragmentsOf(document), charges);
-            for (const [limited, count] of charges) {
-              await limits.consume(limited, caller, clientIp, count);
+            const charges = new Map<RateBudget, number>();
+            const mutationType = schema.getMutationType();
+            if (operation.operation === 'mutation' && mutationType) {
+              chargeFields(operation.selectionSet, fragmentsOf(document), mutationType, charges);
+            }
+            for (const [budget, count] of charges) {
+              await limits.consume(budget, caller, clientIp, count);
             }
           } catch (error) {
             if (error instanceof GatewayError && error.code === ErrorCode.RATE_LIMITED) {
@@ -52,17 +51,22 @@ export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics): Ap
 function chargeFields(
   selectionSet: SelectionSetNode,
   fragments: Map<string, FragmentDefinitionNode>,
-  charges: Map<LimitedOperation, number>,
+  mutationType: GraphQLObjectType,
+  charges: Map<RateBudget, number>,
 ): void {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      const limited = LIMITED_FIELDS[selection.name.value] ?? 'mutation';
-      if (selection.name.value !== '__typename') charges.set(limited, (charges.get(limited) ?? 0) + 1);
+      if (selection.name.value === '__typename') continue;
+      const budget = rateBudgetOf(mutationType.getFields()[selection.name.value]?.extensions) ?? 'mutation';
+      charges.set(budget, (charges.get(budget) ?? 0) + 1);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      chargeFields(selection.selectionSet, fragments, charges);
+      chargeFields(selection.selectionSet, fragments, mutationType, charges);
     } else {
       const fragment = fragments.get(selection.name.value);
-      if (fragment) chargeFields(fragment.selectionSet, new Map([...fragments].filter(([name]) => name !== fragment.name.value)), charges);
+      if (fragment) {
+        const others = new Map([...fragments].filter(([name]) => name !== fragment.name.value));
+        chargeFields(fragment.selectionSet, others, mutationType, charges);
+      }
     }
   }
 }

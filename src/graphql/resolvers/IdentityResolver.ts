@@ -1,11 +1,14 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { IdentityService } from '../../services/identityService.js';
-import type { GatewayContext } from '../context.js';
+import { Arg, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { AppUserRef } from '../../identity/appUser.js';
+import type { IdentityService } from '../../identity/identityService.js';
 import { CreateUserAndTokenInput } from '../inputs/CreateUserAndTokenInput.js';
 import { CreateUserInput } from '../inputs/CreateUserInput.js';
 import { DeleteUserInput } from '../inputs/DeleteUserInput.js';
 import { IssueTokenInput } from '../inputs/IssueTokenInput.js';
 import { RevokeTokensInput } from '../inputs/RevokeTokensInput.js';
+import { ActingOn } from '../policies/actingOn.js';
+import { Audited } from '../policies/audited.js';
+import { RateLimited } from '../policies/rateLimited.js';
 import { CommunicationIdentity } from '../types/CommunicationIdentity.js';
 import { CreateUserAndTokenPayload } from '../types/CreateUserAndTokenPayload.js';
 import { CreateUserPayload } from '../types/CreateUserPayload.js';
@@ -13,43 +16,53 @@ import { DeleteUserPayload } from '../types/DeleteUserPayload.js';
 import { IssueTokenPayload } from '../types/IssueTokenPayload.js';
 import { RevokeTokensPayload } from '../types/RevokeTokensPayload.js';
 
-/** Only delegates: the rules live in IdentityService. */
+/**
+ * Only delegates: the rules live in IdentityService. Each operation declares its policies here: on whom it acts
+ * (@ActingOn: the caller, or anyone for the admin role), its audit (@Audited) and its rate-limit budget (@RateLimited).
+ */
 @Resolver()
 export class IdentityResolver {
   constructor(private readonly identities: IdentityService) {}
 
   @Query(() => CommunicationIdentity, { nullable: true, description: "The caller's ACS identity; null when they have none." })
-  me(@Ctx() { caller }: GatewayContext) {
-    return this.identities.me(caller);
+  me(@ActingOn() user: AppUserRef) {
+    return this.identities.find(user);
   }
 
   @Query(() => CommunicationIdentity, { nullable: true, description: "An app user's ACS identity: the caller's own, or anyone's with the admin role." })
-  communicationIdentity(@Arg('appUserId', () => ID) appUserId: string, @Ctx() { caller }: GatewayContext) {
-    return this.identities.communicationIdentity(caller, appUserId);
+  communicationIdentity(@Arg('appUserId', () => ID) _appUserId: string, @ActingOn('appUserId') user: AppUserRef) {
+    return this.identities.find(user);
   }
 
   @Mutation(() => CreateUserPayload, { description: 'Creates the ACS identity for an app user; idempotent.' })
-  createUser(@Arg('input', () => CreateUserInput, { nullable: true }) input: CreateUserInput | null, @Ctx() { caller }: GatewayContext) {
-    return this.identities.createUser(caller, input?.appUserId);
+  @Audited()
+  createUser(@Arg('input', () => CreateUserInput, { nullable: true }) _input: CreateUserInput | null, @ActingOn() user: AppUserRef) {
+    return this.identities.createUser(user);
   }
 
   @Mutation(() => IssueTokenPayload, { description: 'Issues (or refreshes) an access token for an existing identity.' })
-  issueToken(@Arg('input', () => IssueTokenInput) input: IssueTokenInput, @Ctx() { caller }: GatewayContext) {
-    return this.identities.issueToken(caller, input);
+  @Audited()
+  @RateLimited('issueToken')
+  issueToken(@Arg('input', () => IssueTokenInput) input: IssueTokenInput, @ActingOn() user: AppUserRef) {
+    return this.identities.issueToken(user, input);
   }
 
   @Mutation(() => CreateUserAndTokenPayload, { description: 'Creates the identity when needed and issues a token, in one call.' })
-  createUserAndToken(@Arg('input', () => CreateUserAndTokenInput) input: CreateUserAndTokenInput, @Ctx() { caller }: GatewayContext) {
-    return this.identities.createUserAndToken(caller, input);
+  @Audited()
+  @RateLimited('createUserAndToken')
+  createUserAndToken(@Arg('input', () => CreateUserAndTokenInput) input: CreateUserAndTokenInput, @ActingOn() user: AppUserRef) {
+    return this.identities.createUserAndToken(user, input);
   }
 
   @Mutation(() => RevokeTokensPayload, { description: 'Revokes every token issued so far for an identity.' })
-  revokeTokens(@Arg('input', () => RevokeTokensInput, { nullable: true }) input: RevokeTokensInput | null, @Ctx() { caller }: GatewayContext) {
-    return this.identities.revokeTokens(caller, input?.appUserId);
+  @Audited()
+  revokeTokens(@Arg('input', () => RevokeTokensInput, { nullable: true }) _input: RevokeTokensInput | null, @ActingOn() user: AppUserRef) {
+    return this.identities.revokeTokens(user);
   }
 
   @Mutation(() => DeleteUserPayload, { description: 'Deletes the ACS identity and everything stored for the app user.' })
-  deleteUser(@Arg('input', () => DeleteUserInput, { nullable: true }) input: DeleteUserInput | null, @Ctx() { caller }: GatewayContext) {
-    return this.identities.deleteUser(caller, input?.appUserId);
+  @Audited()
+  deleteUser(@Arg('input', () => DeleteUserInput, { nullable: true }) _input: DeleteUserInput | null, @ActingOn() user: AppUserRef) {
+    return this.identities.deleteUser(user);
   }
 }

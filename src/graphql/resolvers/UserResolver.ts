@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { IdentityService } from '../../services/identityService.js';
+import type { IdentityService } from '../../identity/identityService.js';
 import type { GatewayContext } from '../context.js';
 import { CommunicationIdentity } from '../types/CommunicationIdentity.js';
 import { User } from '../types/User.js';

@@ -43,7 +43,7 @@ export async function ensureFerretDbBinary(log: EmbeddedLog = () => {}): Promise
   // Same filesystem as the target, so the final rename is atomic.
   const tmpBin = await mkdtemp(join(paths.binDir, '.build-'));
   try {
-    await runGoInstall(go, paths.sourceDir, tmpBin);
+    await runGoInstall(go, paths.sourceDir, tmpBin, log);
     await rename(join(tmpBin, 'ferretdb'), paths.binary);
   } finally {
     await rm(tmpBin, { recursive: true, force: true });
@@ -90,16 +90,50 @@ async function findGo(): Promise<string> {
   );
 }
 
-function runGoInstall(go: string, cwd: string, gobin: string): Promise<void> {
+/** How often a running build reports its progress. */
+const PROGRESS_EVERY_MS = 5_000;
+
+/**
+ * `go mod download`, then `go install -v` (which names each package as it compiles it), reporting progress as
+ * packages compiled of those the build needs, so that a cold first build of a minute or more is not silent.
+ */
+async function runGoInstall(go: string, cwd: string, gobin: string, log: EmbeddedLog): Promise<void> {
+  const started = Date.now();
+  const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
+  log('FerretDB build: downloading Go modules (from the module cache when warm)…');
+  await runGo(go, ['mod', 'download'], cwd, gobin);
+  let total = 0;
+  // Standard library packages count too: with a cold build cache they are compiled as well.
+  await runGo(go, ['list', '-deps', '.'], cwd, gobin, (line) => {
+    if (line.trim()) total += 1;
+  });
+  let compiled = 0;
+  const timer = setInterval(() => log(`FerretDB build: ${compiled} of ${total} packages compiled, the rest cached (${elapsed()})…`), PROGRESS_EVERY_MS);
+  try {
+    await runGo(go, ['install', '-v', '.'], cwd, gobin, (line) => {
+      if (/^[\w.-]+(\/[\w.@+-]+)*$/.test(line.trim())) compiled += 1;
+    });
+  } finally {
+    clearInterval(timer);
+  }
+  log(`FerretDB build: ${compiled} packages compiled, the rest from Go's build cache (${elapsed()}).`);
+}
+
+function runGo(go: string, args: string[], cwd: string, gobin: string, onLine: (line: string) => void = () => {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(go, ['install', '.'], {
+    const child = spawn(go, args, {
       cwd,
       env: { ...process.env, GOBIN: gobin },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let partial = '';
     const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000);
+      const text = chunk.toString();
+      output = (output + text).slice(-4000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
@@ -113,7 +147,7 @@ function runGoInstall(go: string, cwd: string, gobin: string): Promise<void> {
       if (code === 0) return resolve();
       reject(
         new Error(
-          `go install in ${cwd} failed (${signal ?? `exit code ${code}`}). ` +
+          `go ${args[0]} in ${cwd} failed (${signal ?? `exit code ${code}`}). ` +
             'Offline, the Go module proxy must be reachable (or the module cache warm); alternatively set MONGODB_URI.\n' +
             output.trim(),
         ),

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mongo, type UpdateQuery } from 'mongoose';
-import { ErrorCode, GatewayError } from '../errors.js';
-import type { IdentityMapping, IdentityMappingModel } from '../models/identityMapping.js';
-import type { AppUserRef } from './accessPolicy.js';
+import { ErrorCode, GatewayError } from '../../errors.js';
+import { appUserKey, type AppUserRef } from '../appUser.js';
+import type { IdentityMapping, IdentityMappingModel } from './identityMappingModel.js';
 
 export type Reservation =
   | { reserved: true; mapping: IdentityMapping; reservationId: string }
@@ -59,7 +59,30 @@ export class MappingStore {
   ) {}
 
   find(user: AppUserRef): Promise<IdentityMapping | null> {
-    return guard(() => this.byId(mappingIdOf(user)));
+    return guard(() => this.byId(appUserKey(user)));
+  }
+
+  /**
+   * The user's active mapping, once a creation or deletion under way has settled; IDENTITY_NOT_FOUND when there
+   * is none (an abandoned creation included: createUser finishes it), IDENTITY_RESOURCE_MISMATCH when it belongs to
+   * another ACS resource.
+   */
+  async requireActive(user: AppUserRef): Promise<IdentityMapping & { acsId: string }> {
+    const found = await this.find(user);
+    const mapping = found && (await this.waitUntilSettled(user, found));
+    if (mapping?.state !== 'active' || !mapping.acsId) throw identityNotFound(user);
+    this.assertSameResource(mapping);
+    return mapping as IdentityMapping & { acsId: string };
+  }
+
+  /** A mapping made against another ACS resource is reported, not used: its ACS id means nothing to this one. */
+  assertSameResource(mapping: IdentityMapping): void {
+    if (mapping.acsResource !== this.options.acsResource) {
+      throw new GatewayError(
+        ErrorCode.IDENTITY_RESOURCE_MISMATCH,
+        `This app user's ACS identity belongs to another ACS resource (${mapping.acsResource}) than the configured one (${this.options.acsResource}). Point the gateway back at that resource, or delete and recreate the user.`,
+      );
+    }
   }
 
   /** The mapping holding an ACS identity, whichever app user it belongs to (the `acs_id` index is unique). */
@@ -78,7 +101,7 @@ export class MappingStore {
       try {
         const created = await guard(() =>
           this.model.create({
-            _id: mappingIdOf(user),
+            _id: appUserKey(user),
             issuer: user.issuer,
             appUserId: user.appUserId,
             state: 'pending',
@@ -99,7 +122,7 @@ export class MappingStore {
 
   /** Records the ACS id on our own reservation; false when the reservation is gone (then the identity must be undone). */
   async activate(user: AppUserRef, reservationId: string, acsId: string): Promise<IdentityMapping | null> {
-    return this.updateIf(mappingIdOf(user), pendingOwnedBy(reservationId), {
+    return this.updateIf(appUserKey(user), pendingOwnedBy(reservationId), {
       $set: { state: 'active', acsId, stateChangedAt: new Date() },
       $unset: { reservationId: 1 },
     });
@@ -107,7 +130,7 @@ export class MappingStore {
 
   /** Leaves a failed creation pending but unowned, for the next call or the reconciler to finish. */
   async abandon(user: AppUserRef, reservationId: string): Promise<void> {
-    await this.updateIf(mappingIdOf(user), pendingOwnedBy(reservationId), { $unset: { reservationId: 1 } });
+    await this.updateIf(appUserKey(user), pendingOwnedBy(reservationId), { $unset: { reservationId: 1 } });
   }
 
   /** Claims an abandoned pending mapping; returns the new reservation id, or null when another request got it. */
@@ -120,7 +143,7 @@ export class MappingStore {
   }
 
   async release(user: AppUserRef, reservationId: string): Promise<void> {
-    await this.deleteIf(mappingIdOf(user), pendingOwnedBy(reservationId));
+    await this.deleteIf(appUserKey(user), pendingOwnedBy(reservationId));
   }
 
   /** Waits while another request completes a pending or deleting mapping; returns what it settled to (active, abandoned, or gone). */
@@ -217,11 +240,9 @@ class DuplicateKeyError extends Error {}
 /** A pending mapping whose creator gave up (see abandon): nobody is working on it. */
 const isAbandoned = (mapping: IdentityMapping): boolean => mapping.state === 'pending' && !mapping.reservationId;
 
-/**
- * The app-user key doubles as the document id: lookups by _id are the ones FerretDB pushes down to SQLite
- * (any other filter scans the collection), and they are the gateway's hot path.
- */
-export const mappingIdOf = ({ issuer, appUserId }: AppUserRef): string => JSON.stringify([issuer, appUserId]);
+export function identityNotFound(user: AppUserRef): GatewayError {
+  return new GatewayError(ErrorCode.IDENTITY_NOT_FOUND, `App user "${user.appUserId}" has no ACS identity; call createUser first.`);
+}
 
 /** Any database failure reaches the caller as UPSTREAM_UNAVAILABLE, never as a driver message. */
 async function guard<T>(run: () => Promise<T>): Promise<T> {

@@ -9,7 +9,7 @@ export type MappingState = (typeof MAPPING_STATES)[number];
 
 const identityMappingSchema = new Schema(
   {
-    /** The app-user key, [issuer, appUserId] as JSON (see mappingIdOf). */
+    /** The app-user key (see appUserKey). */
     _id: { type: String, required: true },
     issuer: { type: String, required: true },
     appUserId: { type: String, required: true },

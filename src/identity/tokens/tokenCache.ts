@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { AcsToken } from '../acs/acsIdentityClient.js';
-import type { CachedTokenModel } from '../models/cachedToken.js';
-import type { AppUserRef } from '../services/accessPolicy.js';
+import type { AcsToken } from '../../acs/acsIdentityClient.js';
+import { appUserKey, type AppUserRef } from '../appUser.js';
+import type { CachedTokenModel } from './cachedTokenModel.js';
 import type { TokenCipher } from './tokenCipher.js';
 
 export interface TokenCacheOptions {
@@ -50,7 +50,7 @@ export class TokenCache {
     const stored = await this.model.findById(cacheKey).lean().exec();
     const token = stored && this.cipher.open(stored, cacheKey);
     if (!stored || token === null) return null;
-    const entry = { acsId: stored.acsId, issuedAt: stored.issuedAt, expiresOn: stored.expiresOn, token, owner: userKeyOf(stored) };
+    const entry = { acsId: stored.acsId, issuedAt: stored.issuedAt, expiresOn: stored.expiresOn, token, owner: appUserKey(stored) };
     this.remember(cacheKey, entry);
     return entry;
   }
@@ -64,7 +64,7 @@ export class TokenCache {
 
   async put(lookup: CacheLookup, token: AcsToken, issuedAt: Date): Promise<void> {
     const cacheKey = keyOf(lookup);
-    this.remember(cacheKey, { acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, token: token.token, owner: userKeyOf(lookup.user) });
+    this.remember(cacheKey, { acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, token: token.token, owner: appUserKey(lookup.user) });
     const sealed = this.cipher.seal(token.token, cacheKey);
     const entry = { _id: cacheKey, ...lookup.user, acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, ...sealed };
     // Replace, not upsert-merge: FerretDB v1 runs upserts as read-modify-write; a lost race only costs a later ACS call.
@@ -76,7 +76,7 @@ export class TokenCache {
 
   async dropUser(user: AppUserRef): Promise<void> {
     // Local entries of this user go too; other instances' copies are refused by the mapping check.
-    const owner = userKeyOf(user);
+    const owner = appUserKey(user);
     for (const [cacheKey, entry] of this.local) if (entry.owner === owner) this.local.delete(cacheKey);
     await this.model.deleteMany({ issuer: user.issuer, appUserId: user.appUserId }).exec();
   }
@@ -91,8 +91,6 @@ interface LocalEntry {
   token: string;
   owner: string;
 }
-
-const userKeyOf = ({ issuer, appUserId }: AppUserRef): string => JSON.stringify([issuer, appUserId]);
 
 function keyOf({ user, scopes, expiresInMinutes }: CacheLookup): string {
   const material = JSON.stringify([user.issuer, user.appUserId, [...scopes].sort(), expiresInMinutes]);

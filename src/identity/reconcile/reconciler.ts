@@ -1,8 +1,8 @@
-import type { AcsIdentityClient } from '../acs/acsIdentityClient.js';
-import type { IdentityMapping } from '../models/identityMapping.js';
-import { customIdFor } from '../services/identityService.js';
-import type { MappingStore } from '../services/mappingStore.js';
-import type { TokenCache } from '../tokenCache/tokenCache.js';
+import type { AcsIdentityClient } from '../../acs/acsIdentityClient.js';
+import { customIdFor } from '../appUser.js';
+import type { IdentityMapping } from '../mapping/identityMappingModel.js';
+import type { MappingStore } from '../mapping/mappingStore.js';
+import type { TokenSource } from '../tokens/tokenSource.js';
 
 export interface ReconcileSummary {
   examined: number;
@@ -19,8 +19,8 @@ export interface ReconcileSummary {
 export interface ReconcilerOptions {
   /** A mapping pending or deleting for longer than this is taken to be abandoned by a crashed or failed request. */
   staleAfterMs: number;
-  tokenCache?: TokenCache | null;
-  onProgress?: (summary: ReconcileSummary) => void;
+  /** Told of each finished deletion, so no cached token of the user outlives it. */
+  tokens: TokenSource;
 }
 
 /** Finishes or undoes what a crash or fault left half done between ACS and MongoDB. */
@@ -31,7 +31,8 @@ export class Reconciler {
     private readonly options: ReconcilerOptions,
   ) {}
 
-  async runOnce(): Promise<ReconcileSummary> {
+  /** `onProgress` hears a running summary every 50 mappings. */
+  async runOnce(onProgress?: (summary: ReconcileSummary) => void): Promise<ReconcileSummary> {
     const started = Date.now();
     const summary: ReconcileSummary = { examined: 0, completed: 0, rolledBack: 0, deleted: 0, failed: 0, durationMs: 0 };
     const staleBefore = new Date(started - this.options.staleAfterMs);
@@ -43,7 +44,7 @@ export class Reconciler {
       } catch {
         summary.failed += 1;
       }
-      if (summary.examined % 50 === 0) this.options.onProgress?.({ ...summary, durationMs: Date.now() - started });
+      if (summary.examined % 50 === 0) onProgress?.({ ...summary, durationMs: Date.now() - started });
     }
     summary.durationMs = Date.now() - started;
     return summary;
@@ -57,7 +58,7 @@ export class Reconciler {
 
   private async finishDeletion(mapping: IdentityMapping): Promise<'deleted' | null> {
     if (mapping.acsId) await this.acs.deleteUser(mapping.acsId);
-    await this.options.tokenCache?.dropUser(mapping);
+    await this.options.tokens.forget(mapping);
     return (await this.mappings.remove(mapping)) ? 'deleted' : null;
   }
 }

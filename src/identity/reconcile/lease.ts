@@ -1,4 +1,4 @@
-import type { LeaseModel } from '../models/lease.js';
+import type { LeaseModel } from './leaseModel.js';
 
 /** Hand-written over a tiny collection: a lease is a single conditional write, and TTL indexes are not available on FerretDB v1. */
 export class Lease {

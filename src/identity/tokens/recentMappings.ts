@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { IdentityMapping } from '../models/identityMapping.js';
-import { mappingIdOf } from './mappingStore.js';
-import type { AppUserRef } from './accessPolicy.js';
+import { appUserKey, type AppUserRef } from '../appUser.js';
+import type { IdentityMapping } from '../mapping/identityMappingModel.js';
 
 export interface RecentMappingsOptions {
   /** How long a mapping read from MongoDB is reused. */
@@ -13,7 +12,7 @@ export interface RecentMappingsOptions {
  * Active mappings this instance read lately, so that issuing a token without the token cache need not read the
  * mapping again. Safe because ACS has the last word: it refuses a token for an identity deleted since (404), and
  * the caller then reads the mapping afresh. What else can change on another instance (tokensRevokedAt, or a
- * deletion still under way) is not trusted from here; see IdentityService.issueToken.
+ * deletion still under way) is not trusted from here; see FreshTokens.
  */
 export class RecentMappings {
   private readonly entries: LRUCache<string, IdentityMapping>;
@@ -23,7 +22,7 @@ export class RecentMappings {
   }
 
   get(user: AppUserRef): IdentityMapping | undefined {
-    return this.entries.get(mappingIdOf(user));
+    return this.entries.get(appUserKey(user));
   }
 
   remember(mapping: IdentityMapping): void {
@@ -31,6 +30,6 @@ export class RecentMappings {
   }
 
   forget(user: AppUserRef): void {
-    this.entries.delete(mappingIdOf(user));
+    this.entries.delete(appUserKey(user));
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '../../observability/logger.js';
 import type { Lease } from './lease.js';
 import type { Reconciler } from './reconciler.js';
 

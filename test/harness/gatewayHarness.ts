@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { startGateway, type RunningGateway } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { uniqueDbUri } from '../support/mongo.js';
 import { graphql, type GraphqlResponse } from './graphqlClient.js';
 import { startTestIssuer, type TestIssuer } from './testIssuer.js';

@@ -1,0 +1,48 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLSchema } from 'graphql';
+import type { GatewayConfig } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { RateLimits } from '../rateLimit/rateLimits.js';
+import type { GatewayContext } from './context.js';
+import { formatError } from './formatError.js';
+import { observabilityPlugin } from './plugins/observabilityPlugin.js';
+import { queryLimitOptions } from './plugins/queryLimits.js';
+import { rateLimitPlugin } from './plugins/rateLimitPlugin.js';
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  config: GatewayConfig;
+  httpServer: Server;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  rateLimits: RateLimits;
+}
+
+/** Apollo Server with the gateway's limits, masking, metrics and rate limits. */
+export function createApolloServer({ schema, config, httpServer, logger, metrics, rateLimits }: ApolloOptions): ApolloServer<GatewayContext> {
+  const limits = queryLimitOptions(config.queryLimits);
+  return new ApolloServer<GatewayContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would start a second, competing stop that never settles.
+    stopOnTerminationSignals: false,
+    allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownTimeoutMs }),
+      ApolloServerPluginLandingPageDisabled(),
+      observabilityPlugin(logger, metrics),
+      rateLimitPlugin(rateLimits, metrics),
+      ...limits.plugins,
+    ],
+    logger: { debug: () => {}, info: () => {}, warn: (message) => logger.warn(message), error: (message) => logger.error(message) },
+  });
+}
