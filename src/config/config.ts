@@ -90,6 +90,9 @@ const envSchema = z.object({
   METRICS: booleanFlag(true),
 });
 
+/** Every variable the gateway reads for its configuration (deployment tooling such as the Helm chart is checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export type AcsConfig =
   | { kind: 'connectionString'; connectionString: string; endpoint: string }
   | { kind: 'accessKey'; endpoint: string; accessKey: string }
