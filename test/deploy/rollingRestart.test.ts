@@ -16,8 +16,8 @@ import { startHarness, type Harness } from '../helpers/gatewayHarness.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The chart's defaults scaled down (10 s preStop, 10 s shutdown, 5 s close): the same order, so the same argument.
-const PROPAGATION_MS = 800; // how long proxies keep sending to a pod that started terminating
-const PRE_STOP_MS = 2000; // > PROPAGATION_MS, as preStopSeconds must exceed the cluster's endpoint lag
+const PROPAGATION_MS = 1500; // how long proxies keep sending to a pod that started terminating
+const PRE_STOP_MS = 3000; // > PROPAGATION_MS, as preStopSeconds must exceed the cluster's endpoint lag
 const SHUTDOWN_TIMEOUT_MS = 5000;
 const CLOSE_MS = 3000;
 const GRACE_MS = PRE_STOP_MS + SHUTDOWN_TIMEOUT_MS + CLOSE_MS; // terminationGracePeriodSeconds
@@ -162,7 +162,8 @@ describe('three gateway processes rolled one at a time under load', () => {
   /** Deletes a pod as the kubelet does, then starts its replacement and waits until it is ready. */
   const roll = async (pod: Pod, preStopMs: number) => {
     const begun = now();
-    pod.terminatingSince = Date.now();
+    const deletedAt = Date.now();
+    pod.terminatingSince = deletedAt;
     await sleep(preStopMs);
     const signalledAt = now();
     pod.child.kill('SIGTERM');
@@ -172,7 +173,8 @@ describe('three gateway processes rolled one at a time under load', () => {
     if (killedAtGrace) pod.child.kill('SIGKILL');
     const [code] = await exited;
     const exitedAt = now();
-    proxy.remove(pod);
+    // The proxies' lag runs from the deletion, whenever the process exits.
+    setTimeout(() => proxy.remove(pod), Math.max(0, PROPAGATION_MS - (Date.now() - deletedAt)));
     const replacement = await startPod(pod.name);
     await waitReady(replacement);
     const readyAt = now();
