@@ -92,6 +92,9 @@ const envSchema = z.object({
   METRICS: booleanFlag(true),
 });
 
+/** Every variable the gateway reads for its configuration (deployment tooling such as the Helm chart is checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** A real ACS resource, or (outside production only) the local emulator started for the purpose. */
 export type AcsConfig = AcsCredential | { kind: 'embeddedEmulator' };
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startGateway, type RunningGateway } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '@acs-identity-gateway/emulator';
 import { createLogger } from '../../src/observability/logger.js';
 import { uniqueDbUri } from '../support/mongo.js';
 import { graphql, type GraphqlResponse } from './graphqlClient.js';
@@ -32,10 +32,12 @@ export interface Harness {
 export interface HarnessOptions {
   name: string;
   env?: Record<string, string>;
+  /** For the emulator, e.g. its rate limits lifted for a load test. */
+  emulator?: EmulatorOptions;
 }
 
-export async function startHarness({ name, env: extraEnv = {} }: HarnessOptions): Promise<Harness> {
-  const emulator = await startEmulator();
+export async function startHarness({ name, env: extraEnv = {}, emulator: emulatorOptions }: HarnessOptions): Promise<Harness> {
+  const emulator = await startEmulator(emulatorOptions);
   const issuer = await startTestIssuer();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-test-'));
   const mongoUri = extraEnv.MONGODB_URI ?? uniqueDbUri(name);

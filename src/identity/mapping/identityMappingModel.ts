@@ -23,7 +23,15 @@ const identityMappingSchema = new Schema(
     stateChangedAt: { type: Date, required: true },
     tokensRevokedAt: { type: Date },
   },
-  { collection: 'identity_mappings', timestamps: true, versionKey: false },
+  {
+    collection: 'identity_mappings',
+    timestamps: true,
+    versionKey: false,
+    // The mapping is the permanent record: a write that a failover could roll back would let the next call create
+    // a second identity for the user. Majority whatever the URI or the cluster default says; FerretDB ignores it.
+    // Unacknowledged by a majority within 5 s, the write fails as UPSTREAM_UNAVAILABLE, and a retry is safe.
+    writeConcern: { w: 'majority', wtimeout: 5000 },
+  },
 );
 
 // The app-user key: the provider's issuer plus its user id, so two providers cannot collide.
