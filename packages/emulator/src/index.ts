@@ -5,7 +5,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { acceptAcsAudience } from './bearer.js';
 import type { EmulatorContext } from './context.js';
-import { DEV_ENTRA_ISSUER_BASE } from './entra/devIssuer.js';
 import { EntraVerifier, entraIdIssuer, type TrustedIssuer } from './entra/verifier.js';
 import { AcsError } from './errors.js';
 import { Faults } from './faults.js';
@@ -96,7 +95,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   const endpoint = `${tls ? 'https' : 'http'}://${hostInUrl}:${port}/`;
   opts.logger?.(`ACS Identity emulator listening on ${endpoint} (resource ${store.resourceId})`);
-  if (opts.devEntra) opts.logger?.(`trusting the development Entra issuer ${DEV_ENTRA_ISSUER_BASE}/{tenantId}/v2.0`);
 
   let closing: Promise<void> | undefined;
   return {

@@ -16,7 +16,7 @@ export const DEFAULT_RATE_LIMITS: Record<Operation, RateLimit> = {
 };
 
 export class RateLimiter {
-  private windowStart = 0;
+  private windowStart = -Infinity;
   private readonly counts = new Map<Operation, number>();
   private readonly limits: Record<Operation, number>;
 
@@ -29,15 +29,18 @@ export class RateLimiter {
     this.limits = Object.fromEntries(OPERATIONS.map((op) => [op, merged[op] === 'off' ? Infinity : merged[op]])) as Record<Operation, number>;
   }
 
-  /** Counts one request; throws a 429 with Retry-After once the window's limit is used up. */
+  /**
+   * Counts one request; throws a 429 with Retry-After once the window's limit is used up. A window opens with
+   * the first request after the last one closed, so a burst is never split by a clock boundary.
+   */
   take(op: Operation, nowMs = Date.now()): void {
     const limit = this.limits[op];
     if (limit === Infinity) return;
-    const start = nowMs - (nowMs % this.windowMs);
-    if (start !== this.windowStart) {
-      this.windowStart = start;
+    if (nowMs >= this.windowStart + this.windowMs) {
+      this.windowStart = nowMs;
       this.counts.clear();
     }
+    const start = this.windowStart;
     const used = (this.counts.get(op) ?? 0) + 1;
     this.counts.set(op, used);
     if (used > limit) {
