@@ -72,7 +72,13 @@ export async function createDevEntraIssuer(opts: { dataDir?: string } = {}): Pro
     const exp = now + Math.trunc(lifetime);
     const iat = Math.min(now, exp - 60);
     const appId = o.appId ?? DEV_ENTRA_CLIENT_ID;
+    // Built whole, so that `claims` can override (or, set to undefined, remove) any of them.
     return new SignJWT({
+      iss: issuerFor(o.tenantId),
+      aud: audience,
+      iat,
+      nbf: iat,
+      exp,
       ver: '2.0',
       tid: o.tenantId.toLowerCase(),
       oid: o.userId.toLowerCase(),
@@ -85,11 +91,6 @@ export async function createDevEntraIssuer(opts: { dataDir?: string } = {}): Pro
       ...o.claims,
     })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-      .setIssuer(issuerFor(o.tenantId))
-      .setAudience(audience)
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(exp)
       .sign(privateKey);
   };
 
