@@ -16,8 +16,6 @@ export const OPERATIONS = [
   'assignments',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
-/** @deprecated every operation can be limited now; kept for callers of the old type. */
-export type LimitedOperation = Operation;
 
 /** A per-operation limit per window; 'off' (or Infinity) lifts it. */
 export type RateLimit = number | 'off';
