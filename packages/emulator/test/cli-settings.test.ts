@@ -77,7 +77,7 @@ describe('faults from the command line', () => {
     // Creates are not faulted: 60 clean ones would happen with chance 0.7^60 < 10^-9 under a global 30% rule.
     for (let i = 0; i < 60; i++) expect((await create(emu)).status).toBe(201);
     console.log(`--fault issue=503:30%: ${failed} of ${n} issue calls answered 503 (${((failed / n) * 100).toFixed(1)}%)`);
-  });
+  }, 120_000);
 
   it('takes ACS_EMULATOR_FAULTS and ACS_EMULATOR_LATENCY, per operation or for all', async () => {
     const emu = await start([], { ACS_EMULATOR_FAULTS: 'create=500:1', ACS_EMULATOR_LATENCY: 'get=0,300' });
