@@ -90,9 +90,9 @@ function summary(s: ServeSettings): string[] {
   const f: FaultOptions = s.faults;
   const rules = [
     ...(f.latencyMs ? [`latency ${f.latencyMs} ms`] : []),
-    ...(f.errorRate ? [`${f.errorStatus} on ${f.errorRate * 100}%`] : []),
+    ...(f.errorRate ? [`${f.errorStatus} on ${percent(f.errorRate)}`] : []),
     ...Object.entries(f.byOperation ?? {}).map(([op, r]) =>
-      [op, r.latencyMs !== undefined ? `latency ${r.latencyMs} ms` : '', r.errorRate !== undefined ? `${r.errorStatus} on ${r.errorRate * 100}%` : '']
+      [op, r.latencyMs !== undefined ? `latency ${r.latencyMs} ms` : '', r.errorRate !== undefined ? `${r.errorStatus} on ${percent(r.errorRate)}` : '']
         .filter(Boolean)
         .join(' '),
     ),
@@ -100,6 +100,8 @@ function summary(s: ServeSettings): string[] {
   if (rules.length) lines.push(`faults: ${rules.join('; ')}`);
   return lines;
 }
+
+const percent = (share: number) => `${Number((share * 100).toPrecision(6))}%`;
 
 function stopOnSignals(emulator: RunningEmulator): void {
   let stopping = false;
