@@ -11,12 +11,6 @@ import type { FaultOptions, JsonWebKeySet, RunningEmulator } from './types.js';
 
 const PROGRAM = 'acs-identity-emulator';
 
-main().catch((e: unknown) => {
-  const usage = e instanceof UsageError;
-  process.stderr.write(`${PROGRAM}: ${usage ? e.message : describe(e)}\n`);
-  process.exit(usage ? 2 : 1);
-});
-
 async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2), process.env);
   if (settings.command === 'help') {
@@ -138,3 +132,9 @@ function listenFailure(e: unknown, s: ServeSettings): string | undefined {
 function describe(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
+
+main().catch((e: unknown) => {
+  const usage = e instanceof UsageError;
+  process.stderr.write(`${PROGRAM}: ${usage ? e.message : describe(e)}\n`);
+  process.exit(usage ? 2 : 1);
+});
