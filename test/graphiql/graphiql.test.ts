@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -157,6 +156,8 @@ describe('GET /graphql routing', () => {
     // The token is in no browser storage: not in any key of local or session storage (history and tabs
     // included), IndexedDB, cookies or the Cache API, and a reload does not bring it back.
     await page.evaluate(async () => {
+      // In the page: the server's TypeScript program has no DOM types, so the browser globals are untyped here.
+      const { localStorage, sessionStorage, indexedDB } = globalThis as any;
       // Planted values, so the dump below is seen to read every kind of store.
       localStorage.setItem('probe', 'planted-local');
       sessionStorage.setItem('probe', 'planted-session');
@@ -184,11 +185,13 @@ describe('GET /graphql routing', () => {
 /** Every value the page's origin keeps in the browser, as one string. */
 async function everythingStored(page: Page): Promise<string> {
   const inPage = await page.evaluate(async () => {
-    const dump = (storage: Storage) => Object.fromEntries(Array.from({ length: storage.length }, (_, i) => storage.key(i)!).map((key) => [key, storage.getItem(key)]));
+    // In the page: the server's TypeScript program has no DOM types, so the browser globals are untyped here.
+    const { localStorage, sessionStorage, indexedDB, caches, document } = globalThis as any;
+    const dump = (storage: any) => Object.fromEntries(Array.from({ length: storage.length }, (_, i) => storage.key(i)!).map((key) => [key, storage.getItem(key)]));
     const databases: Record<string, unknown> = {};
     for (const { name } of await indexedDB.databases()) {
       if (!name) continue;
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const db = await new Promise<any>((resolve, reject) => {
         const open = indexedDB.open(name);
         open.onsuccess = () => resolve(open.result);
         open.onerror = () => reject(open.error);
@@ -201,8 +204,8 @@ async function everythingStored(page: Page): Promise<string> {
       }
       db.close();
     }
-    const caches = await Promise.all((await globalThis.caches.keys()).map(async (name) => [name, (await (await globalThis.caches.open(name)).keys()).map((r) => r.url)]));
-    return { local: dump(localStorage), session: dump(sessionStorage), databases, caches, cookie: document.cookie };
+    const cached = await Promise.all((await caches.keys()).map(async (name: string) => [name, (await (await caches.open(name)).keys()).map((r: { url: string }) => r.url)]));
+    return { local: dump(localStorage), session: dump(sessionStorage), databases, caches: cached, cookie: document.cookie };
   });
   const cookies = await page.context().cookies();
   return JSON.stringify({ ...inPage, cookies });
