@@ -60,7 +60,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection, { expireWithTtl: !core.ferretDb }),
     ]);
     const audit = new AuditLog(auditModel);
-    const rateLimits = new RateLimits(config.rateLimits, core.connection);
+    const rateLimits = new RateLimits(config.rateLimits, core.connection, { oneConsumePerKey: config.rateLimits.store === 'mongo' && core.ferretDb });
     if (config.reconcile.intervalMs > 0) {
       const schedule = scheduleReconciler(core.reconciler, core.reconcilerLease, config.reconcile.intervalMs, logger, sweep);
       cleanups.push(() => schedule.stop());

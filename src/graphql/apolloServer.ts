@@ -47,7 +47,7 @@ export function createApolloServer({ schema, config, httpServer, logger, metrics
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(logger, metrics),
       entityLimitsPlugin({ maxRepresentations: config.queryLimits.maxEntityRepresentations, maxCost: config.queryLimits.maxCost }),
-      rateLimitPlugin(rateLimits, metrics),
+      rateLimitPlugin(rateLimits, metrics, config.queryLimits.maxEntityRepresentations),
       ...limits.plugins,
     ],
     logger: { debug: () => {}, info: () => {}, warn: (message) => logger.warn(message), error: (message) => logger.error(message) },

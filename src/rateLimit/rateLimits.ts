@@ -29,6 +29,15 @@ export async function createRateLimitIndexes(connection: Connection, { expireWit
   if (expireWithTtl) await collection.createIndex({ expire: -1 }, { expireAfterSeconds: 0, name: 'expire_ttl' });
 }
 
+export interface RateLimitOptions {
+  /**
+   * Consume one key's budget one request at a time in this process. For FerretDB v1, which runs the store's upsert
+   * as read-modify-write: two consumes of a key at once would both read the same count, and a flood would pass at
+   * several times its limit. Across instances FerretDB can still lose counts; MongoDB's update is atomic.
+   */
+  oneConsumePerKey?: boolean;
+}
+
 /**
  * Per-caller, per-operation limits (and per-IP for anonymous traffic and rejected bearer tokens), kept in
  * MongoDB so every gateway instance on the same database counts against the same budget.
@@ -40,8 +49,14 @@ export class RateLimits {
    * that a flood of forged tokens costs neither signature checks nor store writes once it is over the limit.
    */
   private readonly exhaustedIps = new LRUCache<string, number>({ max: 100_000 });
+  /** Per key, the consume in flight (see RateLimitOptions.oneConsumePerKey). */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(config: RateLimitConfig, connection: Connection) {
+  constructor(
+    config: RateLimitConfig,
+    connection: Connection,
+    private readonly options: RateLimitOptions = {},
+  ) {
     if (config.store === 'off') {
       this.limiters = null;
       return;
@@ -73,8 +88,9 @@ export class RateLimits {
     const anonymous = budget === 'anonymous' || !caller;
     if (anonymous) this.assertIpNotExhausted(clientIp);
     const key = anonymous ? `ip:${rateLimitKeyOf(clientIp)}` : `${caller.issuer}|${caller.userId}`;
+    const limiter = this.limiters[anonymous ? 'anonymous' : budget];
     try {
-      await this.limiters[anonymous ? 'anonymous' : budget].consume(key, points);
+      await (this.options.oneConsumePerKey ? this.oneAtATime(`${budget}:${key}`, () => limiter.consume(key, points)) : limiter.consume(key, points));
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
         if (anonymous) this.exhaustedIps.set(rateLimitKeyOf(clientIp), Date.now() + rejection.msBeforeNext, { ttl: rejection.msBeforeNext });
@@ -82,6 +98,20 @@ export class RateLimits {
       }
       throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The rate-limit store is unavailable; retry later.', { cause: rejection });
     }
+  }
+
+  /** Runs consumes of one key one after the other; the map holds only the keys with a consume in flight. */
+  private oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const result = (this.inFlight.get(key) ?? Promise.resolve()).then(run);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.set(key, settled);
+    void settled.then(() => {
+      if (this.inFlight.get(key) === settled) this.inFlight.delete(key);
+    });
+    return result;
   }
 
   /** A bearer token was refused: it costs the client IP one request of its anonymous budget. */

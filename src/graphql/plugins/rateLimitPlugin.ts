@@ -12,7 +12,7 @@ import { rateBudgetOf } from '../policies/rateLimited.js';
  * ten), each `_entities` representation (each is a lookup), and every anonymous request per IP, once the
  * operation is known and before anything executes.
  */
-export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
+export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics, maxRepresentations: number): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
@@ -20,7 +20,9 @@ export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics): Ap
           const { caller, clientIp } = contextValue;
           if (!operation) return;
           try {
-            const representations = entityFields(operation, document, request.variables).reduce((sum, field) => sum + field.representations, 0);
+            const asked = entityFields(operation, document, request.variables).reduce((sum, field) => sum + field.representations, 0);
+            // Over the cap, entityLimitsPlugin refuses it before any lookup (Apollo runs both hooks at once): a point.
+            const representations = asked > maxRepresentations ? 1 : asked;
             if (!caller) {
               await limits.consume('anonymous', null, clientIp, Math.max(1, representations));
               return;

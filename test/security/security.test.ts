@@ -1,0 +1,182 @@
+// Issue 11's attacks replayed against the built gateway, run as `npm start` runs it (its heap cap included), in
+// production mode. Each one must be refused with a stable code while /healthz answers throughout and afterwards,
+// and memory must stay bounded. The figures go to test-artifacts/security-figures.json.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
+import { buildOnce, startGatewayProcess, type GatewayProcess } from '../harness/gatewayProcess.js';
+import { startTestIssuer, type TestIssuer } from '../harness/testIssuer.js';
+import { uniqueDbUri } from '../support/mongo.js';
+import * as attack from './attacks.js';
+
+const HEADERS_TIMEOUT_MS = 2000;
+const REQUEST_TIMEOUT_MS = 4000;
+
+let emulator: RunningEmulator;
+let issuer: TestIssuer;
+let gateway: GatewayProcess;
+let target: attack.Target;
+let mongoUri: string;
+const figures: Record<string, unknown> = {};
+
+/** Runs one attack with /healthz watched, and records what it did to memory. */
+async function replay<T>(name: string, run: () => Promise<T>): Promise<T & { health: { probes: number; failures: number; maxMs: number } }> {
+  const before = await attack.memory(target);
+  const watch = attack.watchHealth(target);
+  const result = await run();
+  const health = await watch.stop();
+  const after = await attack.memory(target);
+  figures[name] = { ...result, health, memory: { before, after } };
+  expect(gateway.exited()).toBe(false);
+  expect(health.failures).toBe(0);
+  expect(health.probes).toBeGreaterThan(0);
+  // The heap stays well inside the 128 MiB cap `npm start` sets.
+  expect(after.heapMiB).toBeLessThan(100);
+  return { ...result, health };
+}
+
+beforeAll(async () => {
+  buildOnce();
+  emulator = await startEmulator({ rateLimits: { create: 'off', issue: 'off', revoke: 'off', delete: 'off' } });
+  issuer = await startTestIssuer();
+  mongoUri = uniqueDbUri('security');
+  gateway = await startGatewayProcess({
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    // info: the readiness line is an info line; the harness keeps only the output's tail.
+    LOG_LEVEL: 'info',
+    MONGODB_URI: mongoUri,
+    COMMUNICATION_SERVICES_CONNECTION_STRING: emulator.connectionString,
+    ...issuer.env,
+    // Production keeps introspection off; on here, so that its own bound is what refuses the bomb.
+    INTROSPECTION: 'true',
+    TRUST_PROXY: '1',
+    HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+    HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    RECONCILE_INTERVAL_MS: '0',
+  });
+  target = { url: gateway.url, metricsUrl: gateway.metricsUrl! };
+}, 120_000);
+
+afterAll(async () => {
+  await mkdir('test-artifacts', { recursive: true });
+  await writeFile(path.join('test-artifacts', 'security-figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  await gateway?.stop();
+  await issuer?.close();
+  await emulator?.close();
+});
+
+describe('attacks on the gateway, as `npm start` runs it in production mode', () => {
+  it('a flood of 9,000-letter operation names adds no metric label', async () => {
+    const result = await replay('metricsLabelFlood', () => attack.metricsLabelFlood({ ...target, from: '192.0.2.1' }));
+    expect(result.namesInMetrics).toBe(0);
+    expect(result.metricsBytes).toBeLessThan(100_000);
+    // Anonymous: the per-IP budget (60 a minute) answers the rest RATE_LIMITED, with 429.
+    expect(result.codes).toEqual({ OK: 60, RATE_LIMITED: 340 });
+    expect(result.statuses['429']).toBe(340);
+  }, 120_000);
+
+  it('_entities with 1,900 representations is refused before any lookup; within the cap, each one is charged', async () => {
+    const token = await issuer.token('mallory');
+    const flood = await replay('entitiesFlood', () => attack.entitiesFlood(target, token));
+    expect(flood.bodyBytes).toBeLessThan(102_400);
+    expect(flood.codes).toEqual({ BAD_USER_INPUT: 6 });
+    expect(flood.statuses).toEqual({ 400: 6 });
+
+    // 600 representations a minute: twelve requests of 50, then the budget is spent.
+    const joiner = await issuer.token('joiner');
+    const withinCap = await replay('entitiesWithinCap', () => attack.entitiesWithinCap(target, joiner, 13, 50));
+    expect(withinCap.codes).toEqual({ OK: 12, RATE_LIMITED: 1 });
+    expect(withinCap.firstJoined).toBe(50);
+  }, 120_000);
+
+  it('operator objects in every id-typed input and representation are refused as bad input and reach no filter', async () => {
+    const admin = await issuer.token('operator-admin', { roles: ['identity.admin'] });
+    // Someone else's identity, which a $regex oracle would have revealed.
+    const victim = await issuer.token('victim');
+    await attack.post(target, { query: 'mutation { createUser { identity { id } } }' }, { authorization: `Bearer ${victim}` });
+    const result = await replay('operatorObjects', () => attack.operatorObjects(target, admin));
+    expect(result.byInput).toHaveLength(40);
+    for (const { input, operator, answer } of result.byInput) {
+      expect({ input, operator, code: answer.errors?.[0]?.extensions?.code }).toEqual({ input, operator, code: 'BAD_USER_INPUT' });
+      expect(JSON.stringify(answer.data ?? null)).not.toContain('8:acs:');
+    }
+  }, 120_000);
+
+  it('rotating the client-written part of X-Forwarded-For does not escape the per-IP budget', async () => {
+    const result = await replay('rotatedForwardedFor', () => attack.rotatedForwardedFor(target));
+    expect(result.codes).toEqual({ OK: 60, RATE_LIMITED: 30 });
+  }, 60_000);
+
+  it('a 95 KB app user id is refused as bad input and never stored in the audit trail', async () => {
+    const admin = await issuer.token('huge-id-admin', { roles: ['identity.admin'] });
+    const result = await replay('hugeAppUserId', () => attack.hugeAppUserId(target, admin));
+    expect(result.codes).toEqual({ BAD_USER_INPUT: 20 });
+    expect(result.fields).toEqual(['appUserId']);
+    const connection = await mongoose.createConnection(mongoUri).asPromise();
+    try {
+      const events = await connection.collection('audit_events').find({ actorId: 'huge-id-admin' }).toArray();
+      expect(events).toHaveLength(20);
+      const stored = Buffer.byteLength(JSON.stringify(events));
+      (figures['hugeAppUserId'] as Record<string, unknown>).auditBytesStored = stored;
+      expect(stored).toBeLessThan(20 * 1024);
+      for (const event of events) expect(event.subjectAppUserId).toMatch(/^invalid:sha256:[0-9a-f]{16}$/);
+    } finally {
+      await connection.close();
+    }
+  }, 60_000);
+
+  it('a flood of forged bearer tokens is cut off after the per-IP budget, without more signature checks', async () => {
+    const forged = await (await startTestIssuer()).token('mallory'); // well-formed, signed by a key nobody trusts
+    const result = await replay('rejectedTokenFlood', () => attack.rejectedTokenFlood({ ...target, from: '192.0.2.2' }, forged));
+    expect(result.codes).toEqual({ UNAUTHENTICATED: 60, RATE_LIMITED: 140 });
+    expect(result.statuses).toEqual({ 401: 60, 429: 140 });
+    expect(Number(result.retryAfter)).toBeGreaterThan(0);
+    // Signature checks stop once the IP is over its budget: 60, plus those already in flight (10 at a time).
+    expect(result.signatureChecks).toBeGreaterThanOrEqual(60);
+    expect(result.signatureChecks).toBeLessThanOrEqual(70);
+  }, 60_000);
+
+  it('a /readyz flood costs ACS a probe per cache period, not one per request', async () => {
+    const before = emulator.stats().requests;
+    const result = await replay('readyzFlood', () => attack.readyzFlood(target));
+    const acsCalls = emulator.stats().requests - before;
+    (figures['readyzFlood'] as Record<string, unknown>).acsCalls = acsCalls;
+    expect(result.statuses).toEqual({ 200: 600 });
+    // READINESS_CACHE_MS is 2 s: one probe per 2 s of flood, plus the first.
+    expect(acsCalls).toBeLessThanOrEqual(Math.ceil(result.ms / 2000) + 1);
+  }, 60_000);
+
+  it.each(['headers', 'body'] as const)('slow %s are cut off by the server timeouts while /healthz answers', async (kind) => {
+    const result = await replay(`slow-${kind}`, () => attack.slowClients(target, kind));
+    const limit = kind === 'headers' ? HEADERS_TIMEOUT_MS : REQUEST_TIMEOUT_MS;
+    // Node checks the timeouts every second.
+    expect(result.maxLivedMs).toBeLessThan(limit + 2500);
+    expect(result.medianLivedMs).toBeGreaterThanOrEqual(limit - 100);
+    expect(Object.keys(result.answers)).toEqual(['HTTP/1.1 408 Request Timeout']);
+  }, 60_000);
+
+  it('many different documents do not fill the heap: parsed documents are cached within a bound', async () => {
+    const token = await issuer.token('document-flooder');
+    const result = await replay('uniqueDocumentFlood', () => attack.uniqueDocumentFlood(target, token));
+    expect(result.codes).toEqual({ OK: 1500 });
+  }, 180_000);
+
+  it('an introspection bomb is refused by its own bound, and standard introspection still works', async () => {
+    const result = await replay('introspectionBomb', () => attack.introspectionBomb({ ...target, from: '192.0.2.3' }));
+    expect(result.codes).toEqual({ GRAPHQL_VALIDATION_FAILED: 1 });
+    const { getIntrospectionQuery } = await import('graphql');
+    const standard = await attack.post({ ...target, from: '192.0.2.3' }, { query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }) });
+    expect(standard.errors).toBeUndefined();
+    expect(standard.data.__schema.queryType.name).toBe('Query');
+  }, 60_000);
+
+  it('is still up and answering once every attack is over', async () => {
+    const health = await fetch(new URL('/healthz', target.url));
+    expect(health.status).toBe(200);
+    const me = await attack.post(target, { query: '{ me { id } }' }, { authorization: `Bearer ${await issuer.token('after-the-attacks')}` });
+    expect(me).toMatchObject({ status: 200, data: { me: null } });
+    figures['final'] = await attack.memory(target);
+  });
+});
