@@ -5,7 +5,7 @@ import type { RateLimitConfig } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 
 /** A budget per caller (or per client IP, for anonymous requests) per minute; mutations declare theirs with @RateLimited. */
-export type RateBudget = 'issueToken' | 'createUserAndToken' | 'mutation' | 'anonymous';
+export type RateBudget = 'issueToken' | 'createUserAndToken' | 'teamsExchange' | 'mutation' | 'anonymous';
 
 const COLLECTION = 'rate_limits';
 
@@ -54,6 +54,7 @@ export class RateLimits {
     this.limiters = {
       issueToken: limiter('issueToken', config.perUserPerMinute.issueToken),
       createUserAndToken: limiter('createUserAndToken', config.perUserPerMinute.createUserAndToken),
+      teamsExchange: limiter('teamsExchange', config.perUserPerMinute.teamsExchange),
       mutation: limiter('mutation', config.perUserPerMinute.otherMutations),
       anonymous: limiter('anonymous', config.anonymousPerMinute),
     };
