@@ -7,6 +7,7 @@ import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { connectCore } from './bootstrap/core.js';
 import { loadLocalStack } from './bootstrap/localStack.js';
+import { teamsExchangeFor } from './bootstrap/teams.js';
 import type { GatewayConfig } from './config/config.js';
 import { createApolloServer } from './graphql/apolloServer.js';
 import { buildGatewaySchema } from './graphql/schema.js';
@@ -61,7 +62,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const schedule = scheduleReconciler(core.reconciler, core.reconcilerLease, config.reconcile.intervalMs, logger);
       cleanups.push(() => schedule.stop());
     }
-    const schema = await buildGatewaySchema({ identities: core.identities, audit, logger });
+    const teams = await teamsExchangeFor(config, core.acs.client);
+    const schema = await buildGatewaySchema({ identities: core.identities, teams, audit, logger });
 
     let draining = false;
     const routes: Record<string, RouteHandler> = {
