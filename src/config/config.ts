@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AcsCredential } from '../acs/acsIdentityClient.js';
 import type { CustomIdMode } from '../acs/customIdCreator.js';
 import { ALL_SCOPE_NAMES, parseScopeName, type ScopeName } from '../acs/scopes.js';
+import { isGuid, normalizeGuid } from '../auth/objectId.js';
 import { parseCacheKeys, type CacheKey } from '../identity/tokens/tokenCipher.js';
 
 /** Thrown when the environment cannot start the gateway; the message names the variable. */
@@ -398,12 +399,10 @@ function allowedScopes(values: string[]): ScopeName[] {
 }
 
 /** The scopes of the Azure Communication Services API a Teams user's token is requested with (its `scp`). */
-export const DEFAULT_TEAMS_SCOPES = ['Teams.ManageCalls', 'Teams.ManageChats'];
+const DEFAULT_TEAMS_SCOPES = ['Teams.ManageCalls', 'Teams.ManageChats'];
 
 /** Entra's v2.0 and v1.0 issuers in the public cloud; `{tenantid}` is the token's own `tid`. */
-export const DEFAULT_TEAMS_ISSUERS = ['https://login.microsoftonline.com/{tenantid}/v2.0', 'https://sts.windows.net/{tenantid}/'];
-
-const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEFAULT_TEAMS_ISSUERS = ['https://login.microsoftonline.com/{tenantid}/v2.0', 'https://sts.windows.net/{tenantid}/'];
 
 /**
  * Off in production unless TEAMS_CLIENT_ID is set; on elsewhere. Production, or any of TEAMS_TENANT_ID,
@@ -441,9 +440,9 @@ function teamsTenants(values: string[]): string[] | 'organizations' {
 }
 
 function guidList(values: string[], variable: string): string[] {
-  const bad = values.filter((value) => !GUID_PATTERN.test(value));
+  const bad = values.filter((value): boolean => !isGuid(value));
   if (bad.length > 0) {
     throw new ConfigError(`${variable} takes GUIDs (as the Entra admin center shows them); got ${bad.map((value) => `"${value.slice(0, 40)}"`).join(', ')}.`);
   }
-  return values.map((value) => value.toLowerCase());
+  return values.map(normalizeGuid);
 }

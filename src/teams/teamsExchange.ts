@@ -22,10 +22,6 @@ export class TeamsExchange {
     private readonly objectIdClaim: string,
   ) {}
 
-  get enabled(): boolean {
-    return this.verify !== null;
-  }
-
   async exchange(user: TeamsUserRef, teamsUserAadToken: unknown): Promise<TeamsExchangeResult> {
     if (!this.verify) throw new GatewayError(ErrorCode.TEAMS_EXCHANGE_DISABLED, 'Exchanging Teams user tokens is turned off on this gateway.');
     if (!user.objectId) {

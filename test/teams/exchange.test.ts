@@ -86,6 +86,16 @@ describe('exchangeTeamsUserToken', () => {
     expect(exchanges()).toBe(before);
   });
 
+  it('matches object ids whatever their case, and reads them from AUTH_OBJECT_ID_CLAIM', async () => {
+    const upper = await exchange(await caller('carol', { oid: devObjectId('carol').toUpperCase() }), await teamsToken('carol'));
+    expect(upper.data?.exchangeTeamsUserToken.teamsUserId).toBe(`8:orgid:${devObjectId('carol')}`);
+    const nested = await h.startInstance({ AUTH_OBJECT_ID_CLAIM: 'entra.objectId' });
+    const viaClaim = await exchange(await caller('dave', { entra: { objectId: devObjectId('dave') } }), await teamsToken('dave'), nested.url);
+    expect(viaClaim.data?.exchangeTeamsUserToken.teamsUserId).toBe(`8:orgid:${devObjectId('dave')}`);
+    // That instance no longer reads `oid`.
+    expect(errorCode(await exchange(await caller('erin'), await teamsToken('erin'), nested.url))).toBe('FORBIDDEN');
+  });
+
   it('answers FORBIDDEN when the caller\'s token carries no object id, and never calls ACS', async () => {
     const before = exchanges();
     for (const claims of [{}, { oid: 'not-a-guid' }, { oid: 42 }]) {
