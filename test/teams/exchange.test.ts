@@ -200,6 +200,26 @@ describe("ACS's own answers", () => {
   });
 });
 
+describe('the ACS call', () => {
+  it('is abandoned after ACS_TIMEOUT_MS, and counted in the ACS metrics like every other call', async () => {
+    const gateway = await h.startInstance({ ACS_TIMEOUT_MS: '300' });
+    h.emulator.setFaults({ latencyMs: 2000 });
+    try {
+      const started = Date.now();
+      const result = await exchange(await caller('patient'), await teamsToken('patient'), gateway.url);
+      expect(errorCode(result)).toBe('UPSTREAM_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      h.emulator.setFaults({});
+    }
+    expect(errorCode(await exchange(await caller('prompt'), await teamsToken('prompt'), gateway.url))).toBeUndefined();
+    const metrics = await (await fetch(new URL('/metrics', gateway.url))).text();
+    expect(metrics).toMatch(/gateway_acs_requests_total\{operation="getTokenForTeamsUser",outcome="error",status="none"\} 1/);
+    expect(metrics).toMatch(/gateway_acs_requests_total\{operation="getTokenForTeamsUser",outcome="success",status="ok"\} 1/);
+    expect(metrics).not.toMatch(/eyJ/);
+  });
+});
+
 describe('rate limit', () => {
   it('lets a caller exchange 10 times a minute by default, then answers 429 RATE_LIMITED with retryAfterSeconds', async () => {
     // The memory store, as with the embedded database: the suite's FerretDB does not serialize concurrent upserts,
@@ -264,7 +284,7 @@ describe('the audit trail and the logs', () => {
       // No object id: no Teams user to name.
       expect(of('no-oid').map((event) => [event.errorCode, event.identityId ?? null])).toEqual(Array(3).fill(['FORBIDDEN', null]));
       expect(new Set(events.map((event) => event.errorCode ?? null))).toEqual(
-        new Set([null, 'FORBIDDEN', 'TEAMS_TOKEN_INVALID', 'BAD_USER_INPUT', 'RATE_LIMITED', 'TEAMS_EXCHANGE_DISABLED']),
+        new Set([null, 'FORBIDDEN', 'TEAMS_TOKEN_INVALID', 'BAD_USER_INPUT', 'RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'TEAMS_EXCHANGE_DISABLED']),
       );
       const stored = JSON.stringify(events);
       expect(secrets.size).toBeGreaterThan(40);
