@@ -8,6 +8,7 @@ import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { connectCore } from './bootstrap/core.js';
 import { setUpExpiry } from './bootstrap/expiry.js';
 import { loadLocalStack } from './bootstrap/localStack.js';
+import { teamsExchangeFor } from './bootstrap/teams.js';
 import type { GatewayConfig } from './config/config.js';
 import { createApolloServer } from './graphql/apolloServer.js';
 import { buildGatewaySchema } from './graphql/schema.js';
@@ -65,7 +66,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const schedule = scheduleReconciler(core.reconciler, core.reconcilerLease, config.reconcile.intervalMs, logger, sweep);
       cleanups.push(() => schedule.stop());
     }
-    const schema = await buildGatewaySchema({ identities: core.identities, audit, logger });
+    const teams = await teamsExchangeFor(config, core.acs.client);
+    const schema = await buildGatewaySchema({ identities: core.identities, teams, audit, logger });
 
     let draining = false;
     const { http } = config;

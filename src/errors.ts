@@ -7,6 +7,10 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   IDENTITY_NOT_FOUND: 'IDENTITY_NOT_FOUND',
   IDENTITY_RESOURCE_MISMATCH: 'IDENTITY_RESOURCE_MISMATCH',
+  /** The Teams user's Entra token is malformed, expired, or not for the configured Teams application (or ACS refused it). */
+  TEAMS_TOKEN_INVALID: 'TEAMS_TOKEN_INVALID',
+  /** exchangeTeamsUserToken is turned off on this gateway (TEAMS_ENABLED). */
+  TEAMS_EXCHANGE_DISABLED: 'TEAMS_EXCHANGE_DISABLED',
   RATE_LIMITED: 'RATE_LIMITED',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',

@@ -31,6 +31,10 @@ export function toGatewayError(error: unknown, operation: string): GatewayError 
       cause: error,
     });
   }
+  // ACS refusing a Teams user's token (400 for the body, 401 InvalidAccessToken for the token): the client's token, not the gateway's key.
+  if (operation === 'getTokenForTeamsUser' && (status === 400 || (status === 401 && error.code === 'InvalidAccessToken'))) {
+    return new GatewayError(ErrorCode.TEAMS_TOKEN_INVALID, "ACS refused the Teams user's token; sign the user in again.", { cause: error });
+  }
   if (status === 404) {
     return new GatewayError(ErrorCode.IDENTITY_NOT_FOUND, 'The ACS identity no longer exists.', { cause: error });
   }

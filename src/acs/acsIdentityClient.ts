@@ -36,7 +36,7 @@ export interface AcsCallRecord {
   durationMs: number;
 }
 
-export type AcsOperation = 'createUser' | 'getToken' | 'createUserAndToken' | 'revokeTokens' | 'deleteUser';
+export type AcsOperation = 'createUser' | 'getToken' | 'createUserAndToken' | 'revokeTokens' | 'deleteUser' | 'getTokenForTeamsUser';
 
 export interface AcsToken {
   token: string;
@@ -123,6 +123,16 @@ export class AcsIdentityClient {
   getToken(acsId: string, scopes: TokenScope[], expiresInMinutes: number): Promise<AcsToken> {
     return this.call('getToken', (abortSignal) =>
       this.sdk.getToken({ communicationUserId: acsId }, scopes, { tokenExpiresInMinutes: expiresInMinutes, abortSignal }),
+    );
+  }
+
+  /**
+   * Exchanges a Teams user's Entra token for an ACS token (POST /teamsUser/:exchangeAccessToken). ACS checks the
+   * token's appid and oid against clientId and userObjectId; the token itself goes only into the request body.
+   */
+  getTokenForTeamsUser(teamsUserAadToken: string, clientId: string, userObjectId: string): Promise<AcsToken> {
+    return this.call('getTokenForTeamsUser', (abortSignal) =>
+      this.sdk.getTokenForTeamsUser({ teamsUserAadToken, clientId, userObjectId, abortSignal }),
     );
   }
 

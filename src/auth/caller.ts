@@ -4,4 +4,6 @@ export interface Caller {
   issuer: string;
   userId: string;
   isAdmin: boolean;
+  /** The caller's Microsoft Entra object id (AUTH_OBJECT_ID_CLAIM), when their token has one: whom they may act as in Teams. */
+  objectId?: string;
 }

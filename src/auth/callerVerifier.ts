@@ -4,6 +4,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify,
 import { ErrorCode, GatewayError } from '../errors.js';
 import { appUserIdProblem } from '../identity/appUser.js';
 import type { Caller } from './caller.js';
+import { isGuid, normalizeGuid } from './objectId.js';
 
 export interface CallerVerifierOptions {
   issuer: string;
@@ -13,6 +14,8 @@ export interface CallerVerifierOptions {
   algorithms: string[];
   userIdClaim: string;
   rolesClaim: string;
+  /** Claim holding the caller's Microsoft Entra object id, compared with a Teams user's token (default `oid`). */
+  objectIdClaim?: string;
   adminRole: string;
   clockToleranceSeconds: number;
   /**
@@ -56,9 +59,10 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
       const problem = appUserIdProblem(userId);
       if (problem) throw unauthenticated(`The bearer token's "${options.userIdClaim}" claim is not a usable app user id: it ${problem}.`);
       const roles = claimAsList(payload, options.rolesClaim);
+      const objectId = objectIdOf(payload, options.objectIdClaim ?? 'oid');
       report('verified');
       return {
-        caller: { issuer: options.issuer, userId, isAdmin: roles.includes(options.adminRole) },
+        caller: { issuer: options.issuer, userId, isAdmin: roles.includes(options.adminRole), ...(objectId && { objectId }) },
         // jose accepts exp plus the tolerance, so a remembered token may be used exactly as long.
         validUntilMs: (payload.exp! + options.clockToleranceSeconds) * 1000,
       };
@@ -121,6 +125,12 @@ function describeRejection(error: unknown): string {
 function claimAsString(payload: JWTPayload, claim: string): string | undefined {
   const value = readClaim(payload, claim);
   return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Entra object ids are GUIDs; anything else can never match a Teams user's `oid`, so it is not kept. */
+function objectIdOf(payload: JWTPayload, claim: string): string | undefined {
+  const value = readClaim(payload, claim);
+  return isGuid(value) ? normalizeGuid(value) : undefined;
 }
 
 function claimAsList(payload: JWTPayload, claim: string): string[] {

@@ -21,7 +21,9 @@ export async function connectAcs(
   if (config.acs.kind === 'embeddedEmulator') {
     // Loaded only when used, like @azure/identity below: both are sizeable and the start-up cost counts.
     const local = await loadLocalStack(config.production, 'the ACS emulator');
-    const emulator = await local.startEmulator({ dataDir: config.dataDir });
+    // Its Teams route trusts what the gateway trusts: Entra's keys when configured, else the development issuer's.
+    const teamsJwks = config.teams.kind === 'entra' ? new URL(config.teams.jwksUri) : undefined;
+    const emulator = await local.startEmulator({ dataDir: config.dataDir, teamsJwks });
     cleanups.push(() => emulator.close());
     credential = { kind: 'connectionString', connectionString: emulator.connectionString, endpoint: emulator.endpoint };
     // The embedded emulator's port changes per start; its resource id does not.

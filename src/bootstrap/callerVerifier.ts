@@ -8,6 +8,7 @@ export async function callerVerifierFor(config: GatewayConfig, onBearerToken?: (
   const common = {
     userIdClaim: auth.userIdClaim,
     rolesClaim: auth.rolesClaim,
+    objectIdClaim: auth.objectIdClaim,
     adminRole: auth.adminRole,
     clockToleranceSeconds: auth.clockToleranceSeconds,
     verifiedTokenCache: auth.verifiedTokenCache,

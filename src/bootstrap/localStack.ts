@@ -9,12 +9,22 @@ import type { CacheKey } from '../identity/tokens/tokenCipher.js';
  * interface is all that production code knows of them.
  */
 export interface LocalStack {
-  startEmulator(options: { dataDir: string }): Promise<LocalEmulator>;
+  /** teamsJwks: the keys its Teams route trusts; the development issuer's when not given. */
+  startEmulator(options: { dataDir: string; teamsJwks?: URL }): Promise<LocalEmulator>;
   startEmbeddedMongo(options: { dataDir: string; log: (message: string) => void }): Promise<LocalMongo>;
-  loadDevIssuer(dataDir: string): Promise<{ issuer: string; audience: string; jwks: JSONWebKeySet; algorithms: string[] }>;
+  loadDevIssuer(dataDir: string): Promise<LocalDevIssuer>;
   loadDevCacheKey(dataDir: string): Promise<CacheKey>;
   /** Serves GraphiQL to browsers at GET /graphql, next to the route already registered there. */
   addGraphiqlRoutes(routes: Record<string, RouteHandler>): void;
+}
+
+export interface LocalDevIssuer {
+  issuer: string;
+  audience: string;
+  jwks: JSONWebKeySet;
+  algorithms: string[];
+  /** Its Teams user tokens (same keys): Entra-shaped, in a tenant and for an application that exist nowhere else. */
+  teams: { issuer: string; tenantId: string; clientId: string };
 }
 
 export interface LocalEmulator {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AcsCredential } from '../acs/acsIdentityClient.js';
 import type { CustomIdMode } from '../acs/customIdCreator.js';
 import { ALL_SCOPE_NAMES, parseScopeName, type ScopeName } from '../acs/scopes.js';
+import { isGuid, normalizeGuid } from '../auth/objectId.js';
 import { parseCacheKeys, type CacheKey } from '../identity/tokens/tokenCipher.js';
 
 /** Thrown when the environment cannot start the gateway; the message names the variable. */
@@ -102,6 +103,16 @@ const envSchema = z.object({
   RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(120000),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
 
+  /** exchangeTeamsUserToken (see teamsConfig). */
+  TEAMS_ENABLED: booleanFlag(false).optional(),
+  TEAMS_CLIENT_ID: commaList,
+  TEAMS_TENANT_ID: commaList,
+  TEAMS_JWKS_URI: optionalString.pipe(z.url().optional()),
+  TEAMS_ISSUERS: commaList,
+  TEAMS_REQUIRED_SCOPES: commaList,
+  AUTH_OBJECT_ID_CLAIM: z.string().min(1).default('oid'),
+  RATE_LIMIT_TEAMS_EXCHANGE_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
   METRICS: booleanFlag(true),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -136,6 +147,8 @@ export interface GatewayConfig {
     rolesClaim: string;
     adminRole: string;
     clockToleranceSeconds: number;
+    /** Claim holding the caller's Microsoft Entra object id, for exchangeTeamsUserToken. */
+    objectIdClaim: string;
     /** How long a verified bearer token is remembered (0: verify every request), and how many are. */
     verifiedTokenCache: { seconds: number; maxEntries: number };
   };
@@ -153,7 +166,30 @@ export interface GatewayConfig {
   reconcile: { intervalMs: number; staleAfterMs: number };
   /** Audit events older than this are removed (a TTL index, or the reconciler on FerretDB); 0 keeps them forever. */
   auditRetentionDays: number;
+  teams: TeamsConfig;
 }
+
+/** What a Teams user's Entra token must carry, wherever it comes from. */
+export interface TeamsTokenRules {
+  /** The Entra applications (client ids) whose tokens may be exchanged: the token's appid/azp must be one of them. */
+  clientIds: string[];
+  /** Delegated scopes the token must all carry (scp). */
+  requiredScopes: string[];
+}
+
+/** exchangeTeamsUserToken: off, Teams users of Microsoft Entra ID, or (outside production) the development issuer's. */
+export type TeamsConfig =
+  | { kind: 'off' }
+  | ({
+      kind: 'entra';
+      /** Tenants whose users may exchange, or any work or school tenant (a multi-tenant app). */
+      tenants: string[] | 'organizations';
+      jwksUri: string;
+      /** Accepted `iss` values; `{tenantid}` stands for the token's own `tid`. */
+      issuers: string[];
+    } & TeamsTokenRules)
+  /** clientIds null: the development issuer's own client id. */
+  | ({ kind: 'devIssuer' } & Omit<TeamsTokenRules, 'clientIds'> & { clientIds: string[] | null });
 
 export type TokenStrategy =
   /** TOKEN_CACHE on: still-valid tokens are reused. Keys null (outside production only): a generated key kept in DATA_DIR. */
@@ -192,7 +228,7 @@ export interface QueryLimits {
 export interface RateLimitConfig {
   store: 'mongo' | 'memory' | 'off';
   /** Requests per minute, per caller, for each limited operation. */
-  perUserPerMinute: { issueToken: number; createUserAndToken: number; otherMutations: number; entities: number };
+  perUserPerMinute: { issueToken: number; createUserAndToken: number; otherMutations: number; entities: number; teamsExchange: number };
   /** Requests per minute, per client IP, for traffic without a bearer token. */
   anonymousPerMinute: number;
 }
@@ -231,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     problems.push('MONGODB_URI must be set in production: the gateway will not keep its mappings in an embedded database there.');
   }
   const scopes = attempt(() => allowedScopes(e.ALLOWED_SCOPES));
+  const teams = attempt(() => teamsConfig(e, production));
   if (problems.length > 0) throw new ConfigError(problems.join(' '));
 
   return {
@@ -247,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       rolesClaim: e.AUTH_ROLES_CLAIM,
       adminRole: e.AUTH_ADMIN_ROLE,
       clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+      objectIdClaim: e.AUTH_OBJECT_ID_CLAIM,
       verifiedTokenCache: { seconds: e.AUTH_VERIFIED_TOKEN_CACHE_SECONDS, maxEntries: e.AUTH_VERIFIED_TOKEN_CACHE_SIZE },
     },
     allowedScopes: scopes,
@@ -279,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     customId: e.ACS_CUSTOM_ID,
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    teams,
     rateLimits: {
       store: e.RATE_LIMIT_STORE ?? (e.MONGODB_URI ? 'mongo' : 'memory'),
       perUserPerMinute: {
@@ -286,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
         createUserAndToken: e.RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE,
         otherMutations: e.RATE_LIMIT_MUTATIONS_PER_MINUTE,
         entities: e.RATE_LIMIT_ENTITIES_PER_MINUTE,
+        teamsExchange: e.RATE_LIMIT_TEAMS_EXCHANGE_PER_MINUTE,
       },
       anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     },
@@ -399,4 +439,53 @@ function allowedScopes(values: string[]): ScopeName[] {
     }
     return name;
   });
+}
+
+/** The scopes of the Azure Communication Services API a Teams user's token is requested with (its `scp`). */
+const DEFAULT_TEAMS_SCOPES = ['Teams.ManageCalls', 'Teams.ManageChats'];
+
+/** Entra's v2.0 and v1.0 issuers in the public cloud; `{tenantid}` is the token's own `tid`. */
+const DEFAULT_TEAMS_ISSUERS = ['https://login.microsoftonline.com/{tenantid}/v2.0', 'https://sts.windows.net/{tenantid}/'];
+
+/**
+ * Off in production unless TEAMS_CLIENT_ID is set; on elsewhere. Production, or any of TEAMS_TENANT_ID,
+ * TEAMS_JWKS_URI and TEAMS_ISSUERS, means Microsoft Entra ID; otherwise the development issuer signs Teams tokens.
+ */
+function teamsConfig(e: Env, production: boolean): TeamsConfig {
+  const enabled = e.TEAMS_ENABLED ?? (!production || e.TEAMS_CLIENT_ID.length > 0);
+  if (!enabled) return { kind: 'off' };
+  const clientIds = guidList(e.TEAMS_CLIENT_ID, 'TEAMS_CLIENT_ID');
+  const requiredScopes = e.TEAMS_REQUIRED_SCOPES.length > 0 ? e.TEAMS_REQUIRED_SCOPES : DEFAULT_TEAMS_SCOPES;
+  const entra = production || e.TEAMS_TENANT_ID.length > 0 || e.TEAMS_JWKS_URI !== undefined || e.TEAMS_ISSUERS.length > 0;
+  if (!entra) return { kind: 'devIssuer', clientIds: clientIds.length > 0 ? clientIds : null, requiredScopes };
+  if (clientIds.length === 0) {
+    throw new ConfigError(
+      'TEAMS_ENABLED is on: set TEAMS_CLIENT_ID to the application (client) id of the Entra app registration with the Teams.ManageCalls and Teams.ManageChats permissions (a comma list for several), or TEAMS_ENABLED=false.',
+    );
+  }
+  const tenants = teamsTenants(e.TEAMS_TENANT_ID);
+  const issuers = e.TEAMS_ISSUERS.length > 0 ? e.TEAMS_ISSUERS : DEFAULT_TEAMS_ISSUERS;
+  // One tenant: its own keys. Several, or any: Entra's common key set, which signs for every tenant.
+  const jwksUri =
+    e.TEAMS_JWKS_URI ??
+    `https://login.microsoftonline.com/${tenants !== 'organizations' && tenants.length === 1 ? tenants[0] : 'common'}/discovery/v2.0/keys`;
+  return { kind: 'entra', clientIds, tenants, jwksUri, issuers, requiredScopes };
+}
+
+function teamsTenants(values: string[]): string[] | 'organizations' {
+  if (values.length === 0) {
+    throw new ConfigError(
+      'TEAMS_TENANT_ID must be set with TEAMS_CLIENT_ID: your Entra tenant id (a single-tenant app), a comma list of tenant ids, or "organizations" for Teams users of any tenant (a multi-tenant app).',
+    );
+  }
+  if (values.length === 1 && values[0]!.toLowerCase() === 'organizations') return 'organizations';
+  return guidList(values, 'TEAMS_TENANT_ID');
+}
+
+function guidList(values: string[], variable: string): string[] {
+  const bad = values.filter((value): boolean => !isGuid(value));
+  if (bad.length > 0) {
+    throw new ConfigError(`${variable} takes GUIDs (as the Entra admin center shows them); got ${bad.map((value) => `"${value.slice(0, 40)}"`).join(', ')}.`);
+  }
+  return values.map(normalizeGuid);
 }

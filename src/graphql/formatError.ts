@@ -12,6 +12,11 @@ const REQUEST_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 const GATEWAY_CODES = new Set<string>(Object.values(ErrorCode));
+/**
+ * A JWS or JWE compact serialization (a JSON header starts `eyJ`). graphql-js quotes a rejected input value in its
+ * message, and a token put in the wrong place (a Teams user's, a bearer) must not come back in the response.
+ */
+const COMPACT_JWT = /eyJ[\w-]*(?:\.[\w-]*){2,4}/g;
 
 /** Every code a client can see (the README's error table lists them). */
 export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([...GATEWAY_CODES, ...REQUEST_ERROR_CODES]);
@@ -21,7 +26,7 @@ export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedE
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && (GATEWAY_CODES.has(code) || REQUEST_ERROR_CODES.has(code)) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    return { ...formatted, message: formatted.message.replace(COMPACT_JWT, '[redacted token]'), extensions };
   }
   return {
     message: 'Internal server error',

@@ -4,17 +4,20 @@ import { buildSchema } from 'type-graphql';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { IdentityService } from '../identity/identityService.js';
 import type { Logger } from '../observability/logger.js';
+import type { TeamsExchange } from '../teams/teamsExchange.js';
 import { referenceResolvers } from './federation/referenceResolvers.js';
 import { toSubgraphSchema } from './federation/subgraph.js';
 import { AuditMiddleware } from './policies/audited.js';
 import { AuditResolver } from './resolvers/AuditResolver.js';
 import { IdentityResolver } from './resolvers/IdentityResolver.js';
+import { TeamsResolver } from './resolvers/TeamsResolver.js';
 import { UserResolver } from './resolvers/UserResolver.js';
 import { User } from './types/User.js';
 
 /** What the resolvers, the audit policy and the reference resolvers delegate to. */
 export interface SchemaServices {
   identities: IdentityService;
+  teams: TeamsExchange;
   audit: AuditLog;
   logger: Logger;
 }
@@ -27,12 +30,13 @@ export interface SchemaServices {
 export async function buildGatewaySchema(services: SchemaServices): Promise<GraphQLSchema> {
   const instances = new Map<Function, object>([
     [IdentityResolver, new IdentityResolver(services.identities)],
+    [TeamsResolver, new TeamsResolver(services.teams)],
     [UserResolver, new UserResolver(services.identities)],
     [AuditResolver, new AuditResolver(services.audit)],
     [AuditMiddleware, new AuditMiddleware(services.audit, services.logger)],
   ]);
   const schema = await buildSchema({
-    resolvers: [IdentityResolver, UserResolver, AuditResolver],
+    resolvers: [IdentityResolver, TeamsResolver, UserResolver, AuditResolver],
     container: { get: (someClass: Function) => instances.get(someClass) },
     // No field returns User: it enters the schema as an entity, reached through `_entities` only.
     orphanedTypes: [User],

@@ -11,7 +11,9 @@ import { startEmbeddedMongo } from './embeddedMongo/index.js';
 import { addGraphiqlRoutes } from './graphiql/routes.js';
 
 export const localStack: LocalStack = {
-  startEmulator: ({ dataDir }) => startEmulator({ dataDir: path.join(dataDir, 'emulator') }),
+  // In development the emulator's Teams route trusts the development issuer, which signs the Teams tokens of `npm run dev-token -- --teams`.
+  startEmulator: async ({ dataDir, teamsJwks }) =>
+    startEmulator({ dataDir: path.join(dataDir, 'emulator'), teamsJwks: teamsJwks ?? (await loadDevIssuer(dataDir)).jwks }),
   startEmbeddedMongo: ({ dataDir, log }) => startEmbeddedMongo({ dataDir: path.join(dataDir, 'mongo'), log }),
   loadDevIssuer,
   loadDevCacheKey,

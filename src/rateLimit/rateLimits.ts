@@ -7,7 +7,7 @@ import type { RateLimitConfig } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 
 /** A budget per caller (or per client IP, for anonymous requests) per minute; mutations declare theirs with @RateLimited. */
-export type RateBudget = 'issueToken' | 'createUserAndToken' | 'mutation' | 'entities' | 'anonymous';
+export type RateBudget = 'issueToken' | 'createUserAndToken' | 'teamsExchange' | 'mutation' | 'entities' | 'anonymous';
 
 const COLLECTION = 'rate_limits';
 
@@ -76,6 +76,7 @@ export class RateLimits {
     this.limiters = {
       issueToken: limiter('issueToken', config.perUserPerMinute.issueToken),
       createUserAndToken: limiter('createUserAndToken', config.perUserPerMinute.createUserAndToken),
+      teamsExchange: limiter('teamsExchange', config.perUserPerMinute.teamsExchange),
       mutation: limiter('mutation', config.perUserPerMinute.otherMutations),
       entities: limiter('entities', config.perUserPerMinute.entities),
       anonymous: limiter('anonymous', config.anonymousPerMinute),

@@ -8,18 +8,25 @@ import {
   CreateUserAndTokenDocument,
   CreateUserDocument,
   DeleteUserDocument,
+  ExchangeTeamsUserTokenDocument,
   IssueTokenDocument,
   MeDocument,
   RevokeTokensDocument,
 } from '../../clients/web/src/generated/graphql.js';
+import { devObjectId, loadDevIssuer, type DevIssuer } from '../../src/local/devIssuer.js';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let h: Harness;
+let dev: DevIssuer;
 
 beforeAll(async () => {
-  h = await startHarness({ name: 'federation_generated_client' });
+  h = await startHarness({
+    name: 'federation_generated_client',
+    // The emulator trusts the development issuer's Teams tokens, as with `npm start`.
+    emulator: async (dataDir) => ({ teamsJwks: (dev = await loadDevIssuer(dataDir)).jwks }),
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -75,6 +82,15 @@ describe('the generated client (clients/web/src/generated) against the real gate
     expect(result.createUserAndToken.created).toBe(true);
     expect(result.createUserAndToken.identity.appUserId).toBe('gen-bob');
     expect(result.createUserAndToken.accessToken.scopes).toEqual(['VOIP_JOIN', 'CHAT_JOIN_LIMITED']);
+  });
+
+  it("exchanges a Teams user's token for an ACS token of that Teams user", async () => {
+    const oid = devObjectId('gen-teams');
+    const caller = await h.issuer.token('gen-teams', { claims: { oid } });
+    const teamsUserAadToken = await dev.signTeams({ objectId: oid });
+    const result = await run(ExchangeTeamsUserTokenDocument, { input: { teamsUserAadToken } }, caller);
+    expect(result.exchangeTeamsUserToken.teamsUserId).toBe(`8:orgid:${oid}`);
+    expect(await h.introspect(result.exchangeTeamsUserToken.accessToken.token)).toMatchObject({ active: true });
   });
 
   it('type-checks: tsc accepts the generated files and rejects misuse (generatedClientTypes.ts)', async () => {

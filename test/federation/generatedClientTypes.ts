@@ -8,6 +8,7 @@ import {
   CommunicationIdentityOfDocument,
   CreateUserAndTokenDocument,
   DeleteUserDocument,
+  ExchangeTeamsUserTokenDocument,
   IssueTokenDocument,
   MeDocument,
   type CommunicationTokenScope,
@@ -24,6 +25,7 @@ assert<Equal<ResultOf<typeof IssueTokenDocument>['issueToken']['accessToken']['s
 assert<Equal<ResultOf<typeof DeleteUserDocument>['deleteUser'], { appUserId: string; deletedIdentityId: string }>>();
 assert<Equal<ResultOf<typeof CreateUserAndTokenDocument>['createUserAndToken']['created'], boolean>>();
 assert<Equal<VariablesOf<typeof CommunicationIdentityOfDocument>, { appUserId: string }>>();
+assert<Equal<ResultOf<typeof ExchangeTeamsUserTokenDocument>['exchangeTeamsUserToken'], { teamsUserId: string; accessToken: { token: string; expiresOn: string } }>>();
 
 // Variables are checked.
 export const ok: IssueTokenMutationVariables = { input: { scopes: ['CHAT', 'VOIP_JOIN'], expiresInMinutes: 60 } };
@@ -31,6 +33,8 @@ export const ok: IssueTokenMutationVariables = { input: { scopes: ['CHAT', 'VOIP
 export const badScope: IssueTokenMutationVariables = { input: { scopes: ['chat'] } };
 // @ts-expect-error: scopes is required
 export const noScopes: IssueTokenMutationVariables = { input: {} };
+// @ts-expect-error: the Teams user's token is required
+export const noTeamsToken: VariablesOf<typeof ExchangeTeamsUserTokenDocument> = { input: {} };
 // @ts-expect-error: appUserId is required
 export const noAppUserId: VariablesOf<typeof CommunicationIdentityOfDocument> = {};
 

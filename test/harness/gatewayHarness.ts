@@ -32,14 +32,17 @@ export interface Harness {
 export interface HarnessOptions {
   name: string;
   env?: Record<string, string>;
-  /** For the emulator, e.g. its rate limits lifted for a load test. */
-  emulator?: EmulatorOptions;
+  /**
+   * For the emulator, e.g. its rate limits lifted for a load test; a function is given the gateway's DATA_DIR first
+   * (e.g. to trust the development issuer there for Teams tokens, as `npm start` does).
+   */
+  emulator?: EmulatorOptions | ((dataDir: string) => Promise<EmulatorOptions>);
 }
 
 export async function startHarness({ name, env: extraEnv = {}, emulator: emulatorOptions }: HarnessOptions): Promise<Harness> {
-  const emulator = await startEmulator(emulatorOptions);
-  const issuer = await startTestIssuer();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-test-'));
+  const emulator = await startEmulator(typeof emulatorOptions === 'function' ? await emulatorOptions(dataDir) : emulatorOptions);
+  const issuer = await startTestIssuer();
   const mongoUri = extraEnv.MONGODB_URI ?? uniqueDbUri(name);
   const logLines: string[] = [];
   const env: Record<string, string> = {

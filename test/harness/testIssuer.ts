@@ -21,6 +21,8 @@ export interface TestTokenOptions {
   notBefore?: string | number;
   /** Sign with a key that is not in the JWKS (a forgery). */
   foreignKey?: boolean;
+  /** More claims, e.g. an Entra object id (`oid`). */
+  claims?: Record<string, unknown>;
 }
 
 /** A stand-in OpenID Connect provider: an RS256 key and a JWKS served on loopback HTTP. */
@@ -49,7 +51,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
 }
 
 async function sign(sub: string, key: CryptoKey, options: TestTokenOptions & { issuer: string; audience: string }): Promise<string> {
-  const jwt = new SignJWT({ roles: options.roles ?? [] })
+  const jwt = new SignJWT({ ...options.claims, roles: options.roles ?? [] })
     .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
     .setSubject(sub)
     .setIssuer(options.issuer)

@@ -15,6 +15,6 @@ export async function printGatewaySchema(): Promise<string> {
       throw new Error(`Printing the schema uses no service (asked for ${String(property)}).`);
     },
   }) as never;
-  const schema = await buildGatewaySchema({ identities: unused, audit: unused, logger: unused });
+  const schema = await buildGatewaySchema({ identities: unused, teams: unused, audit: unused, logger: unused });
   return `${SCHEMA_HEADER}\n\n${printSubgraphSchema(schema)}\n`;
 }

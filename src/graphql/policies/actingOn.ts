@@ -1,13 +1,11 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { createParameterDecorator } from 'type-graphql';
 import { resolveTarget } from '../../identity/accessPolicy.js';
 import type { AppUserRef } from '../../identity/appUser.js';
 import type { GatewayContext } from '../context.js';
+import { recordSubject } from './subject.js';
 
 /** Where the operation names the app user it acts on: `input.appUserId`, or a top-level `appUserId` argument. */
 export type SubjectArgument = 'input' | 'appUserId';
-
-const decided = new WeakMap<GraphQLResolveInfo, AppUserRef>();
 
 /**
  * The app user an operation acts on, as the access policy decides it: the caller when no id is given, anyone
@@ -17,14 +15,9 @@ const decided = new WeakMap<GraphQLResolveInfo, AppUserRef>();
 export function ActingOn(argument: SubjectArgument = 'input'): ReturnType<typeof createParameterDecorator> {
   return createParameterDecorator<GatewayContext>(({ args, context, info }) => {
     const user = resolveTarget(context.caller, requestedAppUserId(args, argument));
-    decided.set(info, user);
+    recordSubject(info, { appUserId: user.appUserId });
     return user;
   });
-}
-
-/** What the policy decided for this field, if it got that far. */
-export function decidedSubject(info: GraphQLResolveInfo): AppUserRef | undefined {
-  return decided.get(info);
 }
 
 export function requestedAppUserId(args: Record<string, unknown>, argument: SubjectArgument): unknown {

@@ -5,11 +5,12 @@ import type { AuditLog } from '../../audit/auditLog.js';
 import { appUserIdProblem } from '../../identity/appUser.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayContext } from '../context.js';
-import { decidedSubject, requestedAppUserId } from './actingOn.js';
+import { requestedAppUserId } from './actingOn.js';
+import { decidedSubject } from './subject.js';
 
 /**
  * Records each call (who, on whom, what, outcome) in the audit trail before the field's result is final: the
- * response waits for the write. The subject is the one the access policy resolved (ActingOn).
+ * response waits for the write. The subject is the one the access policy resolved (ActingOn, ActingAsTeamsUser).
  */
 export function Audited(): MethodDecorator {
   return UseMiddleware(AuditMiddleware);
@@ -35,7 +36,8 @@ export class AuditMiddleware implements MiddlewareInterface<GatewayContext> {
       throw error;
     } finally {
       const payload = outcome.result as { identity?: { id?: string }; deletedIdentityId?: string } | undefined;
-      const subject = decidedSubject(info)?.appUserId ?? undecidedSubject(requestedAppUserId(args, 'input'), caller.userId);
+      const decided = decidedSubject(info);
+      const subject = decided?.appUserId ?? undecidedSubject(requestedAppUserId(args, 'input'), caller.userId);
       await this.audit
         .record({
           requestId,
@@ -44,7 +46,7 @@ export class AuditMiddleware implements MiddlewareInterface<GatewayContext> {
           errorCode: 'error' in outcome ? errorCodeOf(outcome.error) : undefined,
           actor: caller,
           subjectAppUserId: subject,
-          identityId: payload?.identity?.id ?? payload?.deletedIdentityId,
+          identityId: payload?.identity?.id ?? payload?.deletedIdentityId ?? decided?.identityId,
         })
         .catch((writeError: unknown) => this.logger.error({ err: writeError, requestId }, 'audit write failed'));
     }

@@ -11,7 +11,7 @@ export class AuditEvent {
   @Field(() => String, { description: 'The request id, as in the logs and the x-request-id header.' })
   requestId!: string;
 
-  @Field(() => String, { description: 'The mutation: createUser, issueToken, createUserAndToken, revokeTokens or deleteUser.' })
+  @Field(() => String, { description: 'The mutation: createUser, issueToken, createUserAndToken, revokeTokens, deleteUser or exchangeTeamsUserToken.' })
   action!: string;
 
   @Field(() => String, { description: 'success or failure.' })
@@ -26,6 +26,6 @@ export class AuditEvent {
   @Field(() => ID, { description: 'On whom: the app user acted on.' })
   subjectAppUserId!: string;
 
-  @Field(() => ID, { nullable: true, description: 'The ACS identity involved, when known.' })
+  @Field(() => ID, { nullable: true, description: 'The ACS identity involved, when known; for exchangeTeamsUserToken the Teams user (`8:orgid:<Entra object id>`).' })
   identityId!: string | null;
 }
