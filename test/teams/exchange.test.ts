@@ -74,8 +74,9 @@ describe('exchangeTeamsUserToken', () => {
     expect(await h.introspect(accessToken.token)).toEqual({ active: true, identity: teamsUserId, kind: 'microsoftTeamsUser', expiresOn: expect.any(String) });
     // ACS gives a Teams user's token the Entra token's own expiry, counted from its own clock (to the second below).
     const expiresOnSeconds = Date.parse(accessToken.expiresOn) / 1000;
-    expect(expiresOnSeconds).toBeLessThanOrEqual(claimsOf(teams).exp);
-    expect(expiresOnSeconds).toBeGreaterThan(claimsOf(teams).exp - 1);
+    const entraExp = Number(claimsOf(teams).exp);
+    expect(expiresOnSeconds).toBeLessThanOrEqual(entraExp);
+    expect(expiresOnSeconds).toBeGreaterThan(entraExp - 1);
     expect(exchanges()).toBe(before + 1);
   });
 
