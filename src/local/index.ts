@@ -3,7 +3,7 @@
  * and never in production. Nothing under src/local is in the production image.
  */
 import path from 'node:path';
-import { startEmulator } from '@acs-identity-gateway/emulator';
+import { startEmulator, tokenLifetimeFromEnv } from '@acs-identity-gateway/emulator';
 import type { LocalStack } from '../bootstrap/localStack.js';
 import { loadDevCacheKey } from './devCacheKey.js';
 import { loadDevIssuer } from './devIssuer.js';
@@ -11,7 +11,8 @@ import { startEmbeddedMongo } from './embeddedMongo/index.js';
 import { addGraphiqlRoutes } from './graphiql/routes.js';
 
 export const localStack: LocalStack = {
-  startEmulator: ({ dataDir }) => startEmulator({ dataDir: path.join(dataDir, 'emulator') }),
+  // ACS_EMULATOR_TOKEN_LIFETIME_SECONDS gives short-lived tokens, to watch clients refresh (npm run demo).
+  startEmulator: ({ dataDir }) => startEmulator({ dataDir: path.join(dataDir, 'emulator'), tokenLifetimeSeconds: tokenLifetimeFromEnv(process.env) }),
   startEmbeddedMongo: ({ dataDir, log }) => startEmbeddedMongo({ dataDir: path.join(dataDir, 'mongo'), log }),
   loadDevIssuer,
   loadDevCacheKey,

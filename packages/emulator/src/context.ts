@@ -15,6 +15,8 @@ export interface EmulatorContext {
   faults: Faults;
   teams: TeamsTokenVerifier;
   counters: Omit<EmulatorStats, 'identities' | 'deleted' | 'revoked'>;
+  /** Overrides the requested lifetime of user tokens (EmulatorOptions.tokenLifetimeSeconds). */
+  tokenLifetimeMs?: number;
 }
 
 export interface DataPlaneRequest {

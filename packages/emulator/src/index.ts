@@ -19,7 +19,22 @@ export type * from './types.js';
 export { ACCEPTED_API_VERSIONS } from './apiVersions.js';
 export { signedHeaders } from './hmac.js';
 
+/** ACS_EMULATOR_TOKEN_LIFETIME_SECONDS, read the same way by the CLI and by the gateway's development stack. */
+export function tokenLifetimeFromEnv(env: Record<string, string | undefined>): number | undefined {
+  const text = env['ACS_EMULATOR_TOKEN_LIFETIME_SECONDS'];
+  if (text === undefined || text === '') return undefined;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
+    throw new RangeError(`ACS_EMULATOR_TOKEN_LIFETIME_SECONDS must be a whole number of seconds from 1 to 86400, got '${text}'`);
+  }
+  return seconds;
+}
+
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const lifetime = opts.tokenLifetimeSeconds;
+  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 1 && lifetime <= 86_400)) {
+    throw new RangeError(`tokenLifetimeSeconds must be a whole number of seconds from 1 to 86400, got ${lifetime}`);
+  }
   const host = opts.host ?? '127.0.0.1';
   const accessKey = opts.accessKey ?? randomBytes(32).toString('base64');
   const store = await IdentityStore.open({ dataDir: opts.dataDir, resourceId: opts.resourceId });
@@ -38,6 +53,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       faultsInjected: 0,
       requestsByOperation: { create: 0, issue: 0, revoke: 0, delete: 0, exchange: 0, get: 0 },
     },
+    ...(lifetime !== undefined && { tokenLifetimeMs: lifetime * 1000 }),
   };
 
   const stats = (): EmulatorStats => {
