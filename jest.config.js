@@ -19,7 +19,7 @@ const gateway = {
 };
 
 export default {
-  projects: [gateway, '<rootDir>/packages/emulator'],
+  projects: [gateway, '<rootDir>/packages/emulator', '<rootDir>/clients/web'],
   testTimeout: 60000,
   maxWorkers: 2,
 };
