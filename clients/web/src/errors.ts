@@ -105,6 +105,6 @@ export class AbortError extends Error {
 }
 
 /** True for a {@link GatewayError} (of one of `codes`, when given), with `code` narrowed. */
-export function isGatewayError<Code extends GatewayErrorCode>(error: unknown, ...codes: Code[]): error is GatewayError & { code: Code } {
+export function isGatewayError<Code extends GatewayErrorCode = GatewayErrorCode>(error: unknown, ...codes: Code[]): error is GatewayError & { code: Code } {
   return error instanceof GatewayError && (codes.length === 0 || (codes as string[]).includes(error.code));
 }

@@ -21,7 +21,7 @@ export interface RequestOptions {
   maxResponseBytes?: number;
   /** Plain `http:` sends tokens in clear, so it is refused except on loopback unless this is true. */
   allowInsecureHttp?: boolean;
-  /** Extra request headers; `authorization` and `content-type` are this package's own. */
+  /** Extra request headers; `authorization`, `content-type` and `accept` are this package's own. */
   headers?: Record<string, string>;
   /** Defaults to the global `fetch`. */
   fetch?: typeof fetch;
@@ -30,6 +30,7 @@ export interface RequestOptions {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 const MAX_MESSAGE_CHARS = 500;
+const RESERVED_HEADERS = new Set(['authorization', 'content-type', 'accept']);
 const MAX_ERRORS = 20;
 // Anything that looks like a JWT never reaches an error message, whatever a broken gateway or proxy echoes.
 const JWT_LIKE = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
@@ -50,6 +51,17 @@ export async function request<TResult, TVariables>(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== 'function') throw new TypeError('No fetch here: pass options.fetch.');
+  if (!(timeoutMs > 0 && timeoutMs <= 2_147_483_647)) throw new TypeError(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
+  // Before anything is sent, so that unserialisable variables are the caller's TypeError, not a network failure.
+  const body = JSON.stringify({ query, variables });
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (!RESERVED_HEADERS.has(name.toLowerCase())) headers[name] = value;
+  }
+  headers['content-type'] = 'application/json';
+  headers['accept'] = 'application/graphql-response+json, application/json;q=0.9';
+  if (options.authToken !== undefined) headers['authorization'] = `Bearer ${options.authToken}`;
   if (options.signal?.aborted) throw abortError();
 
   const controller = new AbortController();
@@ -74,13 +86,8 @@ export async function request<TResult, TVariables>(
     try {
       response = await fetchImpl(url, {
         method: 'POST',
-        headers: {
-          ...options.headers,
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json;q=0.9',
-          ...(options.authToken !== undefined && { authorization: `Bearer ${options.authToken}` }),
-        },
-        body: JSON.stringify({ query, variables }),
+        headers,
+        body,
         signal: controller.signal,
         // Bearer-token API: no cookies, and no following a redirect with the token to wherever it points.
         credentials: 'omit',
@@ -108,19 +115,19 @@ export async function request<TResult, TVariables>(
       throw failure(error, 'reading the answer');
     }
 
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = JSON.parse(text);
+      answer = JSON.parse(text);
     } catch {
       throw new GatewayResponseError(operation, status, 'malformed', `the gateway answered HTTP ${status} with malformed JSON.`, requestId);
     }
-    if (!isObject(body)) {
+    if (!isObject(answer)) {
       throw new GatewayResponseError(operation, status, 'unexpected-shape', `the gateway answered HTTP ${status} with JSON that is not a GraphQL response.`, requestId);
     }
-    if (body['errors'] !== undefined && !Array.isArray(body['errors'])) {
+    if (answer['errors'] !== undefined && !Array.isArray(answer['errors'])) {
       throw new GatewayResponseError(operation, status, 'unexpected-shape', `the gateway answered HTTP ${status} with "errors" that is not a list.`, requestId);
     }
-    const errors = (body['errors'] as unknown[] | undefined) ?? [];
+    const errors = (answer['errors'] as unknown[] | undefined) ?? [];
     if (errors.length > 0) {
       const entries = errors.slice(0, MAX_ERRORS).map((raw) => errorEntry(raw, options.authToken));
       const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
@@ -129,10 +136,10 @@ export async function request<TResult, TVariables>(
     if (status < 200 || status > 299) {
       throw new GatewayResponseError(operation, status, 'status', `the gateway answered HTTP ${status} without GraphQL errors.`, requestId);
     }
-    if (!isObject(body['data'])) {
+    if (!isObject(answer['data'])) {
       throw new GatewayResponseError(operation, status, 'unexpected-shape', 'the gateway answered with neither data nor errors.', requestId);
     }
-    return body['data'] as TResult;
+    return answer['data'] as TResult;
   } finally {
     clearTimeout(timer);
     unsubscribe();

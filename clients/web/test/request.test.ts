@@ -220,6 +220,22 @@ describe('request()', () => {
     await expect(issue({ endpoint: 'not a url' })).rejects.toThrow(/not a URL/);
   });
 
+  it('keeps its own authorization, content-type and accept headers whatever extra headers say', async () => {
+    gw.handle((_request, res) => json(res, 200, tokenPayload('issueToken', 1)));
+    await issue({ headers: { Authorization: 'Bearer someone-else', ACCEPT: 'text/html', 'x-client': 'demo' } });
+    const sent = gw.received[0]!.headers;
+    expect(sent['authorization']).toBe('Bearer sign-in-token-123');
+    expect(sent['accept']).toContain('application/graphql-response+json');
+    expect(sent['x-client']).toBe('demo');
+  });
+
+  it('reports its caller\'s mistakes as TypeErrors, before sending anything', async () => {
+    const unserialisable = request(IssueTokenDocument, { input: { scopes: ['VOIP'], expiresInMinutes: 60n as unknown as number } }, { endpoint: gw.url });
+    await expect(unserialisable).rejects.toThrow(TypeError);
+    await expect(issue({ timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);
+    expect(gw.received).toHaveLength(0);
+  });
+
   it('takes a DocumentNode that kept its source, and explains one that did not', async () => {
     gw.handle((_request, res) => json(res, 200, { data: { me: null } }));
     const parsed = parse('query Me { me { id } }') as unknown as GatewayDocument<{ me: null }, Record<string, never>>;
