@@ -73,6 +73,29 @@ describe('the demo page server', () => {
   });
 });
 
+describe('npm run demo', () => {
+  // Run from source with tsx: the same module that `npm run demo` runs compiled.
+  const demoCli = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(path.resolve('node_modules/.bin/tsx'), ['src/local/cli/demo.ts', ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env }, timeout: 30_000 });
+
+  it('explains itself, and refuses bad values and production in one line', () => {
+    const help = demoCli(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run demo/);
+    expect(help.stdout).toContain('CORS_ORIGINS');
+    for (const [args, env, message] of [
+      [['--port', 'soon'], {}, /--port takes a port number, not "soon"/],
+      [['--gateway', 'nowhere'], {}, /--gateway takes a URL, not "nowhere"/],
+      [[], { NODE_ENV: 'production' }, /development only/],
+    ] as const) {
+      const outcome = demoCli([...args], env);
+      expect(outcome.status).toBe(2);
+      expect(outcome.stderr).toMatch(message);
+      expect(outcome.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  }, 60_000);
+});
+
 (haveChromium ? describe : describe.skip)('the demo page in headless Chromium', () => {
   let browser: BrowserContext;
   let profileDir: string;
