@@ -6,6 +6,7 @@ import { auditEventModel } from './audit/auditEventModel.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { connectCore } from './bootstrap/core.js';
+import { setUpExpiry } from './bootstrap/expiry.js';
 import { loadLocalStack } from './bootstrap/localStack.js';
 import type { GatewayConfig } from './config/config.js';
 import { createApolloServer } from './graphql/apolloServer.js';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** Where Prometheus scrapes: the API port, or METRICS_PORT; undefined with METRICS=false. */
+  metricsUrl?: string;
   logger: Logger;
   metrics: GatewayMetrics;
   /** Runs one reconciliation now (tests, operators); the schedule runs it every RECONCILE_INTERVAL_MS. */
@@ -51,47 +54,68 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     });
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
     const auditModel = auditEventModel(core.connection);
-    await Promise.all([
+    const [sweep] = await Promise.all([
+      setUpExpiry(core.connection, { ferretDb: core.ferretDb, auditRetentionDays: config.auditRetentionDays }),
       auditModel.createIndexes(),
       config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection, { expireWithTtl: !core.ferretDb }),
     ]);
     const audit = new AuditLog(auditModel);
     const rateLimits = new RateLimits(config.rateLimits, core.connection);
     if (config.reconcile.intervalMs > 0) {
-      const schedule = scheduleReconciler(core.reconciler, core.reconcilerLease, config.reconcile.intervalMs, logger);
+      const schedule = scheduleReconciler(core.reconciler, core.reconcilerLease, config.reconcile.intervalMs, logger, sweep);
       cleanups.push(() => schedule.stop());
     }
     const schema = await buildGatewaySchema({ identities: core.identities, audit, logger });
 
     let draining = false;
+    const { http } = config;
     const routes: Record<string, RouteHandler> = {
       '/healthz': liveness,
-      '/readyz': readiness({ connection: core.connection, acsProbeUrl: core.acs.probeUrl, isDraining: () => draining }),
-      ...(config.http.metrics && { '/metrics': metricsRoute(metrics.registry) }),
+      '/readyz': readiness({ connection: core.connection, acsProbeUrl: core.acs.probeUrl, isDraining: () => draining, cacheMs: http.readinessCacheMs }),
     };
-    const server = createHttpServer({ routes, logger });
+    // /metrics on the API port, or alone on METRICS_PORT, which the Service need not expose beyond Prometheus.
+    const metricsPort = http.metrics.enabled ? http.metrics.port : undefined;
+    const metricsServer =
+      metricsPort === undefined ? undefined : createHttpServer({ routes: { '/metrics': metricsRoute(metrics.registry) }, logger, timeouts: http.timeouts });
+    if (http.metrics.enabled && !metricsServer) routes['/metrics'] = metricsRoute(metrics.registry);
+    const server = createHttpServer({ routes, logger, timeouts: http.timeouts });
     const apollo = createApolloServer({ schema, config, httpServer: server, logger, metrics, rateLimits });
     await apollo.start();
     cleanups.push(() => apollo.stop());
     routes['/graphql'] = graphqlRoute({
       apollo,
       verifyCaller,
-      corsOrigins: config.http.corsOrigins,
-      trustProxy: config.http.trustProxy,
-      maxBodyBytes: config.http.maxRequestBytes,
+      rateLimits,
+      corsOrigins: http.corsOrigins,
+      trustedProxies: http.trustedProxies,
+      maxBodyBytes: http.maxRequestBytes,
       maxQueryCharacters: config.queryLimits.maxCharacters,
     });
     // GraphiQL is a development tool: in production GET /graphql stays Apollo's, and no asset route exists.
     if (!config.production) (await loadLocalStack(config.production, 'GraphiQL')).addGraphiqlRoutes(routes);
 
-    const port = await listen(server, config);
-    const local = ['0.0.0.0', '127.0.0.1', '::'].includes(config.host);
-    const url = `http://${local ? 'localhost' : config.host}:${port}/graphql`;
-    logger.info({ url }, 'gateway ready');
+    const host = ['0.0.0.0', '127.0.0.1', '::'].includes(config.host) ? 'localhost' : config.host;
+    let metricsUrl: string | undefined;
+    if (metricsServer) {
+      const listening = await listen(metricsServer, metricsPort!, config.host);
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            metricsServer.close(() => resolve());
+            metricsServer.closeAllConnections(); // a scraper's keep-alive connection must not hold the stop
+          }),
+      );
+      metricsUrl = `http://${host}:${listening}/metrics`;
+    }
+    const port = await listen(server, config.port, config.host);
+    const url = `http://${host}:${port}/graphql`;
+    metricsUrl ??= http.metrics.enabled ? `http://${host}:${port}/metrics` : undefined;
+    logger.info({ url, metricsUrl }, 'gateway ready');
 
     return {
       url,
       port,
+      metricsUrl,
       logger,
       metrics,
       reconcile: () => core.reconciler.runOnce(),
@@ -106,9 +130,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   }
 }
 
-function listen(server: Server, config: GatewayConfig): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }

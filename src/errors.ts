@@ -23,6 +23,8 @@ export interface GatewayErrorOptions {
   field?: string;
   /** Seconds after which a retry may succeed, for RATE_LIMITED. */
   retryAfterSeconds?: number;
+  /** The HTTP status of the whole response, for an error that refuses the request before anything runs. */
+  httpStatus?: number;
   /** Kept for logs only; never sent to clients. */
   cause?: unknown;
 }
@@ -32,7 +34,7 @@ export class GatewayError extends GraphQLError {
   readonly code: ErrorCode;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
-    const status = httpStatusByCode[code];
+    const status = options.httpStatus ?? httpStatusByCode[code];
     super(message, {
       originalError: options.cause instanceof Error ? options.cause : undefined,
       extensions: {

@@ -1,4 +1,4 @@
-import { isValidObjectId } from 'mongoose';
+import { isValidObjectId, trusted } from 'mongoose';
 import type { Caller } from '../auth/caller.js';
 import { badInput, ErrorCode, GatewayError } from '../errors.js';
 import { requireCaller } from '../identity/accessPolicy.js';
@@ -93,7 +93,7 @@ export class AuditLog {
     const filter = {
       actorIssuer: self.issuer,
       ...(args.appUserId && { subjectAppUserId: args.appUserId }),
-      ...(args.after && { _id: { $lt: args.after } }),
+      ...(args.after && { _id: trusted({ $lt: args.after }) }),
     };
     const rows = await this.model.find(filter).sort({ _id: -1 }).limit(args.first + 1).lean<AuditEventRecord[]>().exec();
     const nodes = rows.slice(0, args.first).map(toView);

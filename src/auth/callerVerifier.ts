@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JSONWebKeySet } from 'jose';
 import { ErrorCode, GatewayError } from '../errors.js';
+import { appUserIdProblem } from '../identity/appUser.js';
 import type { Caller } from './caller.js';
 
 export interface CallerVerifierOptions {
@@ -25,7 +26,11 @@ export interface CallerVerifierOptions {
 
 export type BearerTokenOutcome = 'verified' | 'remembered' | 'rejected';
 
-export type CallerVerifier = (authorizationHeader: string | undefined) => Promise<Caller | null>;
+/**
+ * `beforeSignatureCheck` runs only when a token must be verified (not remembered), and may throw to refuse it
+ * unchecked: the rate limits use it to stop paying for the signature checks of a flood of forged tokens.
+ */
+export type CallerVerifier = (authorizationHeader: string | undefined, beforeSignatureCheck?: () => void) => Promise<Caller | null>;
 
 /** Verifies `Authorization: Bearer <JWT>`; no header means an anonymous caller (null). */
 export function createCallerVerifier(options: CallerVerifierOptions): CallerVerifier {
@@ -48,6 +53,8 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
       if (!userId) {
         throw unauthenticated(`The bearer token has no "${options.userIdClaim}" claim to identify the user.`);
       }
+      const problem = appUserIdProblem(userId);
+      if (problem) throw unauthenticated(`The bearer token's "${options.userIdClaim}" claim is not a usable app user id: it ${problem}.`);
       const roles = claimAsList(payload, options.rolesClaim);
       report('verified');
       return {
@@ -61,7 +68,7 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
     }
   };
 
-  return async (authorizationHeader) => {
+  return async (authorizationHeader, beforeSignatureCheck) => {
     if (authorizationHeader === undefined || authorizationHeader === '') return null;
     const match = /^Bearer\s+(\S+)$/i.exec(authorizationHeader);
     if (!match?.[1]) {
@@ -69,7 +76,10 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
       throw unauthenticated('The Authorization header must be "Bearer <token>".');
     }
     const token = match[1];
-    if (!remembered) return (await verify(token)).caller;
+    if (!remembered) {
+      beforeSignatureCheck?.();
+      return (await verify(token)).caller;
+    }
     // Keyed by a digest: the cache never holds bearer tokens themselves.
     const key = createHash('sha256').update(token).digest('base64url');
     const hit = remembered.get(key);
@@ -77,6 +87,7 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
       report('remembered');
       return hit.caller;
     }
+    beforeSignatureCheck?.();
     const verified = await verify(token);
     remembered.set(key, verified, { ttl: Math.max(1, Math.min(verified.validUntilMs - Date.now(), remembered.ttl)) });
     return verified.caller;

@@ -32,6 +32,9 @@ export async function connectMongo(
     heartbeatFrequencyMS: HEARTBEAT_FREQUENCY_MS,
     // Fail fast while MongoDB is down instead of queueing operations behind a reconnect.
     bufferCommands: false,
+    // No value can become a query operator: a filter value holding `$` keys is matched literally ($eq), and
+    // $where/$expr are refused. The gateway's own operators are marked trusted() where they are written.
+    sanitizeFilter: true,
   });
   cleanups.push(() => connection.close());
   await connection.asPromise();

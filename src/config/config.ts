@@ -60,7 +60,17 @@ const envSchema = z.object({
   INTROSPECTION: booleanFlag(false).optional(),
 
   CORS_ORIGINS: commaList,
-  TRUST_PROXY: booleanFlag(false),
+  /** false, true (one proxy), or how many proxies in front append to X-Forwarded-For. */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(true|false|\d{1,2})$/, 'must be false, true (one proxy in front) or a number of trusted proxies')
+    .optional()
+    .transform((value) => (value === undefined || value === 'false' ? 0 : value === 'true' ? 1 : Number(value))),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
+  READINESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   ALLOW_BATCHED_REQUESTS: booleanFlag(false),
   MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(102400),
   MAX_QUERY_CHARACTERS: z.coerce.number().int().min(100).default(10000),
@@ -69,6 +79,8 @@ const envSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().min(1).default(1000),
   MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(10).default(1000),
+  MAX_INTROSPECTION_DEPTH: z.coerce.number().int().min(1).max(100).default(16),
+  MAX_ENTITY_REPRESENTATIONS: z.coerce.number().int().min(1).max(10_000).default(100),
   FIELD_SUGGESTIONS: booleanFlag(false).optional(),
 
   /** Default: `mongo` with MONGODB_URI; `memory` with the embedded database, which only this process uses. */
@@ -77,6 +89,7 @@ const envSchema = z.object({
   RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  RATE_LIMIT_ENTITIES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 
   MAPPING_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   MAPPING_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
@@ -87,9 +100,11 @@ const envSchema = z.object({
   ACS_CUSTOM_ID: z.enum(['auto', 'on', 'off']).default('auto'),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60000),
   RECONCILE_STALE_AFTER_MS: z.coerce.number().int().min(1000).default(120000),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
 
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
   METRICS: booleanFlag(true),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 /** Every variable the gateway reads for its configuration (deployment tooling such as the Helm chart is checked against it). */
@@ -130,12 +145,14 @@ export interface GatewayConfig {
   /** How issueToken gets tokens: one named choice, made from TOKEN_CACHE. */
   tokens: TokenStrategy;
   introspection: boolean;
-  http: { corsOrigins: string[] | 'localhost'; trustProxy: boolean; maxRequestBytes: number; shutdownTimeoutMs: number; metrics: boolean };
+  http: HttpConfig;
   queryLimits: QueryLimits;
   rateLimits: RateLimitConfig;
   /** Whether to create identities with a customId (ACS API 2025-06-30), which makes a retried creation idempotent. */
   customId: CustomIdMode;
   reconcile: { intervalMs: number; staleAfterMs: number };
+  /** Audit events older than this are removed (a TTL index, or the reconciler on FerretDB); 0 keeps them forever. */
+  auditRetentionDays: number;
 }
 
 export type TokenStrategy =
@@ -143,6 +160,19 @@ export type TokenStrategy =
   | { kind: 'tokenCache'; keys: CacheKey[] | null; minRemainingMinutes: number }
   /** TOKEN_CACHE off: every token from ACS, with mappings read in the last `seconds` reused (0: read every time). */
   | { kind: 'recentMappings'; seconds: number; maxEntries: number };
+
+export interface HttpConfig {
+  corsOrigins: string[] | 'localhost';
+  /** How many proxies in front append to X-Forwarded-For (0: the header is ignored). */
+  trustedProxies: number;
+  maxRequestBytes: number;
+  shutdownTimeoutMs: number;
+  /** node:http's headersTimeout, requestTimeout and keepAliveTimeout: slow clients are cut off. */
+  timeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
+  readinessCacheMs: number;
+  /** Off, on the API port, or on a port of its own (METRICS_PORT). */
+  metrics: { enabled: false } | { enabled: true; port?: number };
+}
 
 export interface QueryLimits {
   allowBatchedRequests: boolean;
@@ -152,13 +182,17 @@ export interface QueryLimits {
   maxCost: number;
   maxDirectives: number;
   maxTokens: number;
+  /** Introspection is left out of maxDepth but bounded on its own (the standard introspection query is 14 deep). */
+  maxIntrospectionDepth: number;
+  /** Representations per `_entities` request; each also counts in the cost and the caller's rate limit. */
+  maxEntityRepresentations: number;
   fieldSuggestions: boolean;
 }
 
 export interface RateLimitConfig {
   store: 'mongo' | 'memory' | 'off';
   /** Requests per minute, per caller, for each limited operation. */
-  perUserPerMinute: { issueToken: number; createUserAndToken: number; otherMutations: number };
+  perUserPerMinute: { issueToken: number; createUserAndToken: number; otherMutations: number; entities: number };
   /** Requests per minute, per client IP, for traffic without a bearer token. */
   anonymousPerMinute: number;
 }
@@ -190,6 +224,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   const acs = attempt(() => acsConfig(e, production));
   const auth = attempt(() => authConfig(e, production));
   const tokens = attempt(() => tokenStrategy(e, production));
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    problems.push('METRICS_PORT must differ from PORT; leave it unset to serve /metrics on the API port.');
+  }
   if (production && !e.MONGODB_URI) {
     problems.push('MONGODB_URI must be set in production: the gateway will not keep its mappings in an embedded database there.');
   }
@@ -220,10 +257,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     http: {
       // Outside production, browser tools on any localhost port may call; in production only listed origins.
       corsOrigins: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : production ? [] : 'localhost',
-      trustProxy: e.TRUST_PROXY,
+      trustedProxies: e.TRUST_PROXY,
       maxRequestBytes: e.MAX_REQUEST_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-      metrics: e.METRICS,
+      timeouts: { headersMs: e.HTTP_HEADERS_TIMEOUT_MS, requestMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
+      readinessCacheMs: e.READINESS_CACHE_MS,
+      metrics: e.METRICS ? { enabled: true, port: e.METRICS_PORT } : { enabled: false },
     },
     queryLimits: {
       allowBatchedRequests: e.ALLOW_BATCHED_REQUESTS,
@@ -233,16 +272,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       maxCost: e.MAX_QUERY_COST,
       maxDirectives: e.MAX_QUERY_DIRECTIVES,
       maxTokens: e.MAX_QUERY_TOKENS,
+      maxIntrospectionDepth: e.MAX_INTROSPECTION_DEPTH,
+      maxEntityRepresentations: e.MAX_ENTITY_REPRESENTATIONS,
       fieldSuggestions: e.FIELD_SUGGESTIONS ?? !production,
     },
     customId: e.ACS_CUSTOM_ID,
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     rateLimits: {
       store: e.RATE_LIMIT_STORE ?? (e.MONGODB_URI ? 'mongo' : 'memory'),
       perUserPerMinute: {
         issueToken: e.RATE_LIMIT_ISSUE_TOKEN_PER_MINUTE,
         createUserAndToken: e.RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE,
         otherMutations: e.RATE_LIMIT_MUTATIONS_PER_MINUTE,
+        entities: e.RATE_LIMIT_ENTITIES_PER_MINUTE,
       },
       anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     },

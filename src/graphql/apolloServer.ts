@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLSchema } from 'graphql';
@@ -9,6 +10,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RateLimits } from '../rateLimit/rateLimits.js';
 import type { GatewayContext } from './context.js';
 import { formatError } from './formatError.js';
+import { entityLimitsPlugin } from './plugins/entityLimits.js';
 import { observabilityPlugin } from './plugins/observabilityPlugin.js';
 import { queryLimitOptions } from './plugins/queryLimits.js';
 import { rateLimitPlugin } from './plugins/rateLimitPlugin.js';
@@ -31,6 +33,10 @@ export function createApolloServer({ schema, config, httpServer, logger, metrics
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     csrfPrevention: true,
+    // Nothing a client sends is kept past its request: no automatic persisted queries, and parsed documents are
+    // cached within 2 MiB (Apollo's default 30 MiB of AST, counted as JSON, would fill the 128 MiB heap).
+    persistedQueries: false,
+    documentStore: new InMemoryLRUCache({ maxSize: 2 * 1024 * 1024 }),
     // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would start a second, competing stop that never settles.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.allowBatchedHttpRequests,
@@ -40,6 +46,7 @@ export function createApolloServer({ schema, config, httpServer, logger, metrics
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownTimeoutMs }),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(logger, metrics),
+      entityLimitsPlugin({ maxRepresentations: config.queryLimits.maxEntityRepresentations, maxCost: config.queryLimits.maxCost }),
       rateLimitPlugin(rateLimits, metrics),
       ...limits.plugins,
     ],

@@ -13,6 +13,9 @@ const REQUEST_ERROR_CODES = new Set([
 ]);
 const GATEWAY_CODES = new Set<string>(Object.values(ErrorCode));
 
+/** Every code a client can see (the README's error table lists them). */
+export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([...GATEWAY_CODES, ...REQUEST_ERROR_CODES]);
+
 /** Masks anything that is not a known, safe error: no internals or stack traces reach a client. */
 export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = formatted.extensions?.code;

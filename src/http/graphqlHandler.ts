@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { CallerVerifier } from '../auth/callerVerifier.js';
+import { ErrorCode, GatewayError } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
+import type { RateLimits } from '../rateLimit/rateLimits.js';
 import { corsFor } from './cors.js';
 import { PayloadTooLargeError, readBody } from './readBody.js';
 import { clientIpOf, firstHeader, requestIdOf } from './requestMeta.js';
@@ -10,8 +12,10 @@ import type { RouteHandler } from './server.js';
 export interface GraphqlRouteOptions {
   apollo: ApolloServer<GatewayContext>;
   verifyCaller: CallerVerifier;
+  rateLimits: RateLimits;
   corsOrigins: string[] | 'localhost';
-  trustProxy: boolean;
+  /** How many proxies in front append to X-Forwarded-For (see clientIpOf). */
+  trustedProxies: number;
   maxBodyBytes: number;
   /** Longer query texts are refused before parsing; graphql-armor has no character limit of its own. */
   maxQueryCharacters: number;
@@ -22,13 +26,26 @@ export interface GraphqlRouteOptions {
  * fixed routes need no web framework). The context carries the verified caller, the request id and the client IP.
  */
 export function graphqlRoute(options: GraphqlRouteOptions): RouteHandler {
-  const { apollo, verifyCaller, trustProxy, maxBodyBytes, maxQueryCharacters } = options;
+  const { apollo, verifyCaller, rateLimits, trustedProxies, maxBodyBytes, maxQueryCharacters } = options;
   const cors = corsFor(options.corsOrigins);
-  const context = async (req: IncomingMessage): Promise<GatewayContext> => ({
-    caller: await verifyCaller(firstHeader(req, 'authorization')),
-    requestId: requestIdOf(req),
-    clientIp: clientIpOf(req, trustProxy),
-  });
+  const context = async (req: IncomingMessage, res: ServerResponse): Promise<GatewayContext> => {
+    const clientIp = clientIpOf(req, trustedProxies);
+    try {
+      // A rejected token costs its client IP a request of the anonymous budget; once that is spent, tokens from
+      // that IP are refused before their signature is checked (tokens verified earlier still pass).
+      const caller = await verifyCaller(firstHeader(req, 'authorization'), () => rateLimits.assertIpNotExhausted(clientIp));
+      return { caller, requestId: requestIdOf(req), clientIp };
+    } catch (error) {
+      let refusal = error;
+      if (error instanceof GatewayError && error.code === ErrorCode.UNAUTHENTICATED) {
+        refusal = await rateLimits.rejectedToken(clientIp).then(() => error, (limited: unknown) => limited);
+      }
+      // Context errors skip the plugin that sets Retry-After on RATE_LIMITED answers.
+      const retryAfter = refusal instanceof GatewayError ? refusal.extensions.retryAfterSeconds : undefined;
+      if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter));
+      throw refusal;
+    }
+  };
 
   return async (req, res, url) => {
     res.setHeader('x-request-id', requestIdOf(req));
@@ -51,7 +68,7 @@ export function graphqlRoute(options: GraphqlRouteOptions): RouteHandler {
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => context(req),
+      context: () => context(req, res),
     });
 
     for (const [name, value] of response.headers) res.setHeader(name, value);

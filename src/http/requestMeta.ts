@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 
 /** What a request says about itself, read once per request for the GraphQL context and the logs. */
 export function firstHeader(req: IncomingMessage, name: string): string | undefined {
@@ -15,7 +16,20 @@ export function requestIdOf(req: IncomingMessage): string {
   return id;
 }
 
-export function clientIpOf(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? firstHeader(req, 'x-forwarded-for')?.split(',')[0]?.trim() : undefined;
-  return forwarded || req.socket.remoteAddress || 'unknown';
+/**
+ * The client's address, as Express's `trust proxy = <hops>` reads it: the socket's peer, then X-Forwarded-For
+ * from the right, one entry per trusted proxy. Entries left of those are the client's own to write, so they are
+ * never read. An entry that is not an IP address (a proxy that writes something else) falls back to the peer.
+ */
+export function clientIpOf(req: IncomingMessage, trustedProxies: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustedProxies === 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const chain = [...forwarded, peer];
+  const client = chain[Math.max(0, chain.length - 1 - trustedProxies)]!;
+  return isIP(client) ? client : peer;
 }

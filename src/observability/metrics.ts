@@ -1,8 +1,12 @@
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { AcsCallRecord } from '../acs/acsIdentityClient.js';
 import type { BearerTokenOutcome } from '../auth/callerVerifier.js';
 
-/** The gateway's Prometheus metrics, on a registry of its own so several instances can share a process. */
+/**
+ * The gateway's Prometheus metrics, on a registry of its own so several instances can share a process. Every label
+ * value comes from a fixed set (operationLabel, errorCodeLabel): a client can never add a time series.
+ */
 export class GatewayMetrics {
   readonly registry = new Registry();
 
@@ -80,4 +84,41 @@ export class GatewayMetrics {
     this.acsCalls.inc({ operation: call.operation, outcome: call.outcome, status: String(call.statusCode ?? (call.outcome === 'success' ? 'ok' : 'none')) });
     this.acsDuration.observe({ operation: call.operation }, call.durationMs / 1000);
   };
+}
+
+const META_FIELDS = new Set(['__schema', '__type', '__typename']);
+
+/**
+ * An operation's metric label: its root field when it has one (a field of the schema, so the set is fixed),
+ * `multiple` for several, `invalid` when it did not parse or validate. Never the client's operation name.
+ */
+export function operationLabel(operation: OperationDefinitionNode | undefined, document: DocumentNode | undefined, schema: GraphQLSchema): string {
+  if (!operation || !document) return 'invalid';
+  const rootFields = schema.getRootType(operation.operation)?.getFields() ?? {};
+  const names = new Set<string>();
+  const fragments = new Map(
+    document.definitions
+      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  const collect = (selectionSet: SelectionSetNode, depth: number): void => {
+    if (depth > 10) return;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet, depth + 1);
+      else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) collect(fragment.selectionSet, depth + 1);
+      }
+    }
+  };
+  collect(operation.selectionSet, 0);
+  const known = [...names].every((name) => name in rootFields || META_FIELDS.has(name));
+  if (!known || names.size === 0) return 'other';
+  return names.size === 1 ? [...names][0]! : 'multiple';
+}
+
+/** Error codes as labels: the gateway's and Apollo's own, anything else `other`. */
+export function errorCodeLabel(code: unknown, known: ReadonlySet<string>): string {
+  return typeof code === 'string' && known.has(code) ? code : 'other';
 }

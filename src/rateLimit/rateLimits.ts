@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import type { Connection } from 'mongoose';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Caller } from '../auth/caller.js';
@@ -5,7 +7,7 @@ import type { RateLimitConfig } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 
 /** A budget per caller (or per client IP, for anonymous requests) per minute; mutations declare theirs with @RateLimited. */
-export type RateBudget = 'issueToken' | 'createUserAndToken' | 'mutation' | 'anonymous';
+export type RateBudget = 'issueToken' | 'createUserAndToken' | 'mutation' | 'entities' | 'anonymous';
 
 const COLLECTION = 'rate_limits';
 
@@ -28,11 +30,16 @@ export async function createRateLimitIndexes(connection: Connection, { expireWit
 }
 
 /**
- * Per-caller, per-operation limits (and per-IP for anonymous traffic), kept in MongoDB so every
- * gateway instance on the same database counts against the same budget.
+ * Per-caller, per-operation limits (and per-IP for anonymous traffic and rejected bearer tokens), kept in
+ * MongoDB so every gateway instance on the same database counts against the same budget.
  */
 export class RateLimits {
   private readonly limiters: Record<RateBudget, RateLimiterAbstract> | null;
+  /**
+   * Client IPs whose anonymous budget ran out, until it refills: checked before a bearer token is verified, so
+   * that a flood of forged tokens costs neither signature checks nor store writes once it is over the limit.
+   */
+  private readonly exhaustedIps = new LRUCache<string, number>({ max: 100_000 });
 
   constructor(config: RateLimitConfig, connection: Connection) {
     if (config.store === 'off') {
@@ -55,22 +62,57 @@ export class RateLimits {
       issueToken: limiter('issueToken', config.perUserPerMinute.issueToken),
       createUserAndToken: limiter('createUserAndToken', config.perUserPerMinute.createUserAndToken),
       mutation: limiter('mutation', config.perUserPerMinute.otherMutations),
+      entities: limiter('entities', config.perUserPerMinute.entities),
       anonymous: limiter('anonymous', config.anonymousPerMinute),
     };
   }
 
-  /** Spends `points` of the caller's budget for an operation; past it, RATE_LIMITED with a retry hint. */
-  async consume(operation: RateBudget, caller: Caller | null, clientIp: string, points = 1): Promise<void> {
+  /** Spends `points` of the caller's budget (of the client IP's, when anonymous); past it, RATE_LIMITED with a retry hint. */
+  async consume(budget: RateBudget, caller: Caller | null, clientIp: string, points = 1): Promise<void> {
     if (!this.limiters) return;
-    const key = operation === 'anonymous' || !caller ? `ip:${clientIp}` : `${caller.issuer}|${caller.userId}`;
+    const anonymous = budget === 'anonymous' || !caller;
+    if (anonymous) this.assertIpNotExhausted(clientIp);
+    const key = anonymous ? `ip:${rateLimitKeyOf(clientIp)}` : `${caller.issuer}|${caller.userId}`;
     try {
-      await this.limiters[operation].consume(key, points);
+      await this.limiters[anonymous ? 'anonymous' : budget].consume(key, points);
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        throw new GatewayError(ErrorCode.RATE_LIMITED, `Too many ${operation} requests; retry in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+        if (anonymous) this.exhaustedIps.set(rateLimitKeyOf(clientIp), Date.now() + rejection.msBeforeNext, { ttl: rejection.msBeforeNext });
+        throw rateLimited(budget, rejection.msBeforeNext);
       }
       throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The rate-limit store is unavailable; retry later.', { cause: rejection });
     }
   }
+
+  /** A bearer token was refused: it costs the client IP one request of its anonymous budget. */
+  rejectedToken(clientIp: string): Promise<void> {
+    return this.consume('anonymous', null, clientIp);
+  }
+
+  /** RATE_LIMITED, without asking the store, while the client IP's anonymous budget is known to be spent. */
+  assertIpNotExhausted(clientIp: string): void {
+    if (!this.limiters) return;
+    const until = this.exhaustedIps.get(rateLimitKeyOf(clientIp));
+    if (until !== undefined && until > Date.now()) throw rateLimited('anonymous', until - Date.now());
+  }
+}
+
+function rateLimited(budget: RateBudget, msBeforeNext: number): GatewayError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new GatewayError(ErrorCode.RATE_LIMITED, `Too many ${budget} requests; retry in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+}
+
+/**
+ * The key an anonymous budget is counted under: the IPv4 address, or the IPv6 /64 network, since one host can
+ * give itself any address of its /64.
+ */
+export function rateLimitKeyOf(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

@@ -17,12 +17,7 @@ const NOT_OFFERED: Record<string, string> = {
   DATA_DIR: 'only the development stand-ins (embedded database, emulator, dev issuer) write there; production never loads them',
 };
 /** Set by the chart's templates from its own values (port, shutdown, metrics), not through `config`. */
-const SET_BY_TEMPLATE = ['NODE_ENV', 'HOST', 'PORT', 'SHUTDOWN_TIMEOUT_MS', 'METRICS'];
-/**
- * Names the chart already sets for a gateway that reads them (metrics.port → METRICS_PORT, issue 11). Once the
- * gateway has one, it must leave this list (asserted below), so that it is then checked like every other.
- */
-const AWAITING_GATEWAY = ['METRICS_PORT'];
+const SET_BY_TEMPLATE = ['NODE_ENV', 'HOST', 'PORT', 'SHUTDOWN_TIMEOUT_MS', 'METRICS', 'METRICS_PORT'];
 
 interface Manifest {
   kind: string;
@@ -73,8 +68,7 @@ describe('the Helm chart and the gateway configuration', () => {
     const gatewayNames = CONFIG_VARIABLES.filter((name) => !(name in NOT_OFFERED));
 
     const nonOtel = [...chartNames].filter((name) => !name.startsWith('OTEL_')).sort();
-    expect(nonOtel).toEqual([...gatewayNames, ...AWAITING_GATEWAY].sort());
-    expect(CONFIG_VARIABLES.filter((name) => AWAITING_GATEWAY.includes(name))).toEqual([]);
+    expect(nonOtel).toEqual([...gatewayNames].sort());
     expect(Object.keys(NOT_OFFERED).filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
     expect(CONFIG_VARIABLES.some((name) => name.startsWith('OTEL_'))).toBe(false);
 
@@ -139,7 +133,7 @@ describe('the Helm chart and the gateway configuration', () => {
       host: '0.0.0.0',
       port: 4000,
       tokens: { kind: 'tokenCache' },
-      http: { trustProxy: true, shutdownTimeoutMs: 10_000, metrics: true },
+      http: { trustedProxies: 1, shutdownTimeoutMs: 10_000, metrics: { enabled: true, port: 9464 } },
       rateLimits: { store: 'mongo' },
       acs: { kind: 'connectionString' },
       auth: { kind: 'oidc', issuer: 'https://login.example.com/' },
@@ -181,15 +175,16 @@ describe('the Helm chart and the measured process', () => {
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
   });
 
-  it('serves /metrics through the Service port scrapers use, on the API port until the gateway has its own', async () => {
-    const onApiPort = (await render({ metrics: { serviceMonitor: { enabled: true } } })).manifests;
-    const service = onApiPort.find((m) => m.kind === 'Service')!;
-    expect(service.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'http', protocol: 'TCP' });
-    const monitor = onApiPort.find((m) => m.kind === 'ServiceMonitor')!;
+  it('serves /metrics through the Service port scrapers use: on a port of its own by default, or on the API port', async () => {
+    const byDefault = (await render({ metrics: { serviceMonitor: { enabled: true } } })).manifests;
+    expect(byDefault.find((m) => m.kind === 'Service')!.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics', protocol: 'TCP' });
+    expect(containerOf(byDefault).ports).toContainEqual({ name: 'metrics', containerPort: 9464, protocol: 'TCP' });
+    expect(envOf(byDefault)).toContainEqual({ name: 'METRICS_PORT', value: '9464' });
+    const monitor = byDefault.find((m) => m.kind === 'ServiceMonitor')!;
     expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
 
-    const ownPort = (await render({ metrics: { port: 9100 } })).manifests;
-    expect(ownPort.find((m) => m.kind === 'Service')!.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics', protocol: 'TCP' });
-    expect(containerOf(ownPort).ports).toContainEqual({ name: 'metrics', containerPort: 9100, protocol: 'TCP' });
+    const onApiPort = (await render({ metrics: { port: null } })).manifests;
+    expect(onApiPort.find((m) => m.kind === 'Service')!.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'http', protocol: 'TCP' });
+    expect(envOf(onApiPort).map((env) => env.name)).not.toContain('METRICS_PORT');
   });
 });

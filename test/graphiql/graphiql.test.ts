@@ -152,9 +152,64 @@ describe('GET /graphql routing', () => {
     expect(offLoopback).toEqual([]);
     // CSP violations ("Refused to …") and failed loads show up as console errors.
     expect(problems).toEqual([]);
+
+    // The token is in no browser storage: not in any key of local or session storage (history and tabs
+    // included), IndexedDB, cookies or the Cache API, and a reload does not bring it back.
+    await page.evaluate(async () => {
+      // In the page: the server's TypeScript program has no DOM types, so the browser globals are untyped here.
+      const { localStorage, sessionStorage, indexedDB } = globalThis as any;
+      // Planted values, so the dump below is seen to read every kind of store.
+      localStorage.setItem('probe', 'planted-local');
+      sessionStorage.setItem('probe', 'planted-session');
+      await new Promise<void>((resolve) => {
+        const open = indexedDB.open('probe');
+        open.onupgradeneeded = () => open.result.createObjectStore('s');
+        open.onsuccess = () => {
+          const write = open.result.transaction('s', 'readwrite').objectStore('s').put('planted-idb', 'k');
+          write.onsuccess = () => resolve();
+        };
+      });
+    });
+    const stored = await everythingStored(page);
+    for (const planted of ['planted-local', 'planted-session', 'planted-idb']) expect(stored).toContain(planted);
+    expect(stored).not.toContain(token);
+    expect(stored).not.toContain(token.split('.')[2]!);
+    await page.reload();
+    await page.locator('.graphiql-query-editor .view-lines').waitFor({ timeout: 90_000 });
+    expect(normalize(await page.locator(HEADERS_EDITOR).innerText())).not.toContain(token.slice(0, 20));
+    expect(await everythingStored(page)).not.toContain(token);
     await page.close();
   }, 180_000);
 });
+
+/** Every value the page's origin keeps in the browser, as one string. */
+async function everythingStored(page: Page): Promise<string> {
+  const inPage = await page.evaluate(async () => {
+    // In the page: the server's TypeScript program has no DOM types, so the browser globals are untyped here.
+    const { localStorage, sessionStorage, indexedDB, caches, document } = globalThis as any;
+    const dump = (storage: any) => Object.fromEntries(Array.from({ length: storage.length }, (_, i) => storage.key(i)!).map((key) => [key, storage.getItem(key)]));
+    const databases: Record<string, unknown> = {};
+    for (const { name } of await indexedDB.databases()) {
+      if (!name) continue;
+      const db = await new Promise<any>((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        databases[`${name}/${store}`] = await new Promise((resolve) => {
+          const all = db.transaction(store).objectStore(store).getAll();
+          all.onsuccess = () => resolve(all.result);
+        });
+      }
+      db.close();
+    }
+    const cached = await Promise.all((await caches.keys()).map(async (name: string) => [name, (await (await caches.open(name)).keys()).map((r: { url: string }) => r.url)]));
+    return { local: dump(localStorage), session: dump(sessionStorage), databases, caches: cached, cookie: document.cookie };
+  });
+  const cookies = await page.context().cookies();
+  return JSON.stringify({ ...inPage, cookies });
+}
 
 /** Selects everything in a Monaco editor and inserts text as one edit (no auto-closed brackets). */
 async function replaceEditorText(page: Page, selector: string, text: string): Promise<void> {

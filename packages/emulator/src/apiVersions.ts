@@ -1,27 +1,51 @@
-// Which api-versions the emulator serves, and what each one adds.
+// Which api-versions each route serves, and which it names in api-supported-versions.
 import { AcsError } from './errors.js';
 
-const CLASSIC = ['2021-03-07', '2022-06-01', '2022-10-01', '2023-10-01'] as const;
+export interface RouteVersions {
+  /** Versions the emulator implements on this route; any other answers 400 UnsupportedApiVersion. */
+  accepted: readonly string[];
+  /** The api-supported-versions header the real service sends from this route. */
+  advertised: string;
+}
+
 // customId on create and GET /identities/{id} arrived with these.
 const WITH_CUSTOM_ID = ['2025-03-02-preview', '2025-06-30'] as const;
+// 2021-10-31-preview is what SDK 1.1.0-beta.2 sent for the Teams token exchange (recorded).
+const IDENTITY_ACCEPTED = ['2021-03-07', '2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_CUSTOM_ID];
 
-export const ACCEPTED_API_VERSIONS: readonly string[] = [...CLASSIC, ...WITH_CUSTOM_ID];
+// The recorded headers (April 2025) per route, plus 2025-06-30, released since (inferred). The service still
+// names 2020-07-20-preview2 and 2021-11-01, whose shapes the emulator does not implement: it refuses them.
+const IDENTITY_ADVERTISED = ['2020-07-20-preview2', '2021-03-07', '2021-10-31-preview', '2021-11-01', '2022-06-01', '2022-10-01', '2023-10-01'];
+const header = (...versions: string[]) => versions.join(', ');
 
-// Echoed like the real service does on every answer.
-export const API_SUPPORTED_VERSIONS_HEADER = [
-  '2020-07-20-preview2',
-  '2021-02-22-preview1',
-  '2021-03-07',
-  '2021-10-31-preview',
-  '2021-11-01',
-  '2022-06-01',
-  '2022-10-01',
-  '2023-10-01',
-  ...WITH_CUSTOM_ID,
-].join(', ');
+export const VERSIONS = {
+  identity: { accepted: IDENTITY_ACCEPTED, advertised: header(...IDENTITY_ADVERTISED, ...WITH_CUSTOM_ID) },
+  /** GET /identities/{id} shares the identity controller's header, but exists only from 2025-03-02-preview on. */
+  getIdentity: { accepted: WITH_CUSTOM_ID, advertised: header(...IDENTITY_ADVERTISED, ...WITH_CUSTOM_ID) },
+  // issueAccessToken also names 2025-03-31-preview (recorded), served like 2025-03-02-preview (inferred).
+  issue: {
+    accepted: [...IDENTITY_ACCEPTED, '2025-03-31-preview'],
+    advertised: header(...IDENTITY_ADVERTISED, '2025-03-02-preview', '2025-03-31-preview', '2025-06-30'),
+  },
+  teamsUser: {
+    accepted: ['2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_CUSTOM_ID],
+    advertised: header('2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_CUSTOM_ID),
+  },
+  // Not recorded: the versions of the specs that define these routes (inferred).
+  teamsExtension: { accepted: WITH_CUSTOM_ID, advertised: header(...WITH_CUSTOM_ID) },
+  entra: { accepted: ['2025-03-02-preview'], advertised: header('2025-03-02-preview') },
+} satisfies Record<string, RouteVersions>;
+
+/** Every version some route accepts. */
+export const ACCEPTED_API_VERSIONS: readonly string[] = [...new Set(Object.values(VERSIONS).flatMap((v) => v.accepted))];
 
 export function supportsCustomId(apiVersion: string): boolean {
   return (WITH_CUSTOM_ID as readonly string[]).includes(apiVersion);
+}
+
+/** The Teams token exchange before 2022-06-01 took the Entra token alone, without appId and userId. */
+export function teamsExchangeTakesTokenOnly(apiVersion: string): boolean {
+  return apiVersion === '2021-10-31-preview';
 }
 
 /**
@@ -29,11 +53,11 @@ export function supportsCustomId(apiVersion: string): boolean {
  * naming the request URI without its query (seen in Azure-Samples/communication-services-web-calling-tutorial#8).
  * The missing-version answer is that framework's default (inferred).
  */
-export function checkApiVersion(apiVersion: string | null, requestUriWithoutQuery: string): string {
+export function checkApiVersion(apiVersion: string | null, requestUriWithoutQuery: string, accepted: readonly string[]): string {
   if (apiVersion === null || apiVersion === '') {
     throw new AcsError(400, 'ApiVersionUnspecified', 'An API version is required, but was not specified.');
   }
-  if (!ACCEPTED_API_VERSIONS.includes(apiVersion)) throw unsupportedApiVersion(requestUriWithoutQuery, apiVersion);
+  if (!accepted.includes(apiVersion)) throw unsupportedApiVersion(requestUriWithoutQuery, apiVersion);
   return apiVersion;
 }
 

@@ -1,6 +1,5 @@
 // Small node:http helpers shared by the data-plane and the admin routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { API_SUPPORTED_VERSIONS_HEADER } from './apiVersions.js';
 import { AcsError, validation } from './errors.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -10,6 +9,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent without api-supported-versions (see AcsError.unversioned). */
+  unversioned?: boolean;
 }
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -23,9 +24,15 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
+// JSON.parse copes with any depth, but much of JavaScript (String(), JSON.stringify) recurses and would overflow.
+export const MAX_JSON_DEPTH = 32;
+
 /** The JSON body, or undefined for an empty one. */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0) return undefined;
+  if (nestingDepth(body) > MAX_JSON_DEPTH) {
+    throw validation(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
@@ -34,8 +41,27 @@ export function parseJson(body: Buffer): unknown {
   }
 }
 
+/** The deepest nesting of [ and { outside strings; one pass over the bytes, no recursion. */
+function nestingDepth(body: Buffer): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 export function send(res: ServerResponse, reply: Reply, requestId: string | undefined): void {
-  const headers: Record<string, string> = { 'api-supported-versions': API_SUPPORTED_VERSIONS_HEADER, ...reply.headers };
+  const headers: Record<string, string> = { ...reply.headers };
   if (requestId) headers['x-ms-client-request-id'] = requestId;
   if (reply.body === undefined) {
     res.writeHead(reply.status, headers).end();
@@ -49,7 +75,12 @@ export function send(res: ServerResponse, reply: Reply, requestId: string | unde
 
 export function errorReply(e: AcsError): Reply {
   // Recorded error answers carry plain application/json, without a charset.
-  return { status: e.status, body: e.body(), headers: { 'Content-Type': 'application/json', ...e.headers } };
+  return {
+    status: e.status,
+    body: e.body(),
+    headers: { 'Content-Type': 'application/json', ...e.headers },
+    ...(e.unversioned ? { unversioned: true } : {}),
+  };
 }
 
 export function isLoopback(address: string | undefined): boolean {

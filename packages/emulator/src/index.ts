@@ -5,19 +5,25 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { acceptAcsAudience } from './bearer.js';
 import type { EmulatorContext } from './context.js';
+import { EntraVerifier, entraIdIssuer, type TrustedIssuer } from './entra/verifier.js';
+import { AcsError } from './errors.js';
 import { Faults } from './faults.js';
-import { DEFAULT_RATE_LIMITS, RateLimiter } from './rateLimits.js';
+import { RateLimiter } from './rateLimits.js';
 import { createHandler } from './server.js';
 import { loadOrCreateSigningKey } from './signingKey.js';
 import { IdentityStore } from './store.js';
-import { TeamsTokenVerifier } from './teams.js';
-import { selfSignedCert } from './tls.js';
+import { keySet, TeamsTokenVerifier } from './teams.js';
+import { serverCertificate } from './tls.js';
 import { TokenIssuer } from './tokens.js';
-import type { EmulatorOptions, EmulatorStats, RunningEmulator } from './types.js';
+import { OPERATIONS, type EmulatorOptions, type EmulatorStats, type Operation, type RunningEmulator } from './types.js';
 
 export type * from './types.js';
+export { OPERATIONS, FAULT_STATUSES } from './types.js';
 export { ACCEPTED_API_VERSIONS } from './apiVersions.js';
 export { signedHeaders } from './hmac.js';
+export { createDevEntraIssuer, DEV_ENTRA_CLIENT_ID, DEV_ENTRA_ISSUER_BASE } from './entra/devIssuer.js';
+export type { DevEntraIssuer, DevEntraTokenOptions, DevEntraCredential } from './entra/devIssuer.js';
+export { defaultKeyDir } from './paths.js';
 
 /** ACS_EMULATOR_TOKEN_LIFETIME_SECONDS, read the same way by the CLI and by the gateway's development stack. */
 export function tokenLifetimeFromEnv(env: Record<string, string | undefined>): number | undefined {
@@ -37,21 +43,33 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   }
   const host = opts.host ?? '127.0.0.1';
   const accessKey = opts.accessKey ?? randomBytes(32).toString('base64');
+  const limiter = new RateLimiter(opts.rateLimits ?? {}, opts.rateLimitWindowMs);
+  const faults = startupFaults(opts.faults);
   const store = await IdentityStore.open({ dataDir: opts.dataDir, resourceId: opts.resourceId });
   const signingKey = await loadOrCreateSigningKey(opts.dataDir);
+
+  const entraIssuers: TrustedIssuer[] = [];
+  if (opts.devEntra) {
+    const dev = opts.devEntra;
+    entraIssuers.push({ keys: keySet(dev.jwks), issuersFor: (tid) => [dev.issuerFor(tid)] });
+  }
+  if (opts.entraJwks) entraIssuers.push(entraIdIssuer(opts.entraJwks));
+  const teamsKeys = [opts.teamsJwks, opts.entraJwks, opts.devEntra?.jwks].filter((k) => k !== undefined).map(keySet);
 
   const ctx: EmulatorContext = {
     store,
     signingKey,
     issuer: new TokenIssuer(signingKey, store.resourceId),
-    limiter: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...opts.rateLimits }, opts.rateLimitWindowMs),
-    faults: new Faults(opts.faults),
-    teams: new TeamsTokenVerifier(opts.teamsJwks),
+    limiter,
+    faults,
+    teams: new TeamsTokenVerifier(teamsKeys),
+    entra: new EntraVerifier(entraIssuers),
+    ...(opts.devEntra ? { devEntra: opts.devEntra } : {}),
     counters: {
       tokensIssued: 0,
       requests: 0,
       faultsInjected: 0,
-      requestsByOperation: { create: 0, issue: 0, revoke: 0, delete: 0, exchange: 0, get: 0 },
+      requestsByOperation: Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>,
     },
     ...(lifetime !== undefined && { tokenLifetimeMs: lifetime * 1000 }),
   };
@@ -79,8 +97,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     logger: opts.logger,
   });
 
-  const tls = opts.https ? await selfSignedCert(host) : undefined;
-  const server: Server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  const tls = opts.https ? await serverCertificate(host, opts.certDir ?? opts.dataDir) : undefined;
+  const server: Server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -101,7 +119,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     connectionString: `endpoint=${endpoint};accesskey=${accessKey}`,
     resourceId: store.resourceId,
     port,
-    ...(tls ? { caCertPem: tls.cert } : {}),
+    ...(tls ? { caCertPem: tls.caCertPem } : {}),
+    ...(tls?.caCertPath ? { caCertPath: tls.caCertPath } : {}),
     setFaults: (f) => ctx.faults.set(f),
     stats,
     listIdentities,
@@ -114,4 +133,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         await store.flush();
       })()),
   };
+}
+
+/** Bad fault settings in code are a programming error: a TypeError before anything listens. */
+function startupFaults(faults: EmulatorOptions['faults']): Faults {
+  try {
+    return new Faults(faults ?? {});
+  } catch (e) {
+    if (e instanceof AcsError) throw new TypeError(`faults: ${e.message}`);
+    throw e;
+  }
 }

@@ -5,7 +5,7 @@ import { AcsError, denied, notFound } from './errors.js';
 import { verifyHmac } from './hmac.js';
 import { errorReply, isLoopback, parseJson, readBody, send, type Reply } from './http.js';
 import { adminRoute, type AdminDeps } from './routes/admin.js';
-import { checkRouteApiVersion, matchRoute } from './routes/dataPlane.js';
+import { checkRouteApiVersion, matchRoute, type Route } from './routes/dataPlane.js';
 
 export interface PipelineOptions {
   ctx: EmulatorContext;
@@ -26,50 +26,59 @@ export function createHandler(opts: PipelineOptions) {
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const admin = path.startsWith('/_emulator/');
+    const route = admin ? undefined : matchRoute(method, path);
     let reply: Reply;
     try {
       const body = await readBody(req);
-      reply = path.startsWith('/_emulator/')
-        ? adminRequest(opts, req, method, path, body)
-        : await dataPlaneRequest(opts, req, method, rawUrl, path, q < 0 ? '' : rawUrl.slice(q + 1), body);
+      reply = admin
+        ? await adminRequest(opts, req, method, path, body)
+        : await dataPlaneRequest(opts, req, route, method, rawUrl, path, q < 0 ? '' : rawUrl.slice(q + 1), body);
     } catch (e) {
       reply = errorReply(e instanceof AcsError ? e : internalError(e, logger));
     }
+    // The versioned controllers answer with the versions they serve; what stops a request before them does not.
+    if (route && !reply.unversioned) reply.headers = { 'api-supported-versions': route.versions.advertised, ...reply.headers };
     send(res, reply, headerValue(req, 'x-ms-client-request-id'));
     // Paths hold identity ids at most; keys and tokens are never logged.
     logger?.(`${method} ${path} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`);
   };
 
-  function adminRequest(o: PipelineOptions, req: IncomingMessage, method: string, path: string, body: Buffer): Reply {
+  function adminRequest(o: PipelineOptions, req: IncomingMessage, method: string, path: string, body: Buffer): Promise<Reply> {
     if (!isLoopback(req.socket.remoteAddress)) throw notFound();
     return adminRoute(o.admin, method, path, parseJson(body));
   }
-}
 
-async function dataPlaneRequest(
-  o: PipelineOptions,
-  req: IncomingMessage,
-  method: string,
-  rawUrl: string,
-  path: string,
-  query: string,
-  body: Buffer,
-): Promise<Reply> {
-  const { ctx } = o;
-  ctx.counters.requests += 1;
-  const route = matchRoute(method, path);
-  if (route) ctx.counters.requestsByOperation[route.op] += 1;
+  async function dataPlaneRequest(
+    o: PipelineOptions,
+    req: IncomingMessage,
+    route: Route | undefined,
+    method: string,
+    rawUrl: string,
+    path: string,
+    query: string,
+    body: Buffer,
+  ): Promise<Reply> {
+    ctx.counters.requests += 1;
+    if (route) ctx.counters.requestsByOperation[route.op] += 1;
 
-  await ctx.faults.apply().catch((injected: unknown) => {
-    ctx.counters.faultsInjected += 1;
-    throw injected;
-  });
-  await authenticate(o, req, method, rawUrl, body);
-  if (!route) throw notFound();
-  const host = headerValue(req, 'host') ?? '';
-  const apiVersion = checkRouteApiVersion(route, new URLSearchParams(query).get('api-version'), `${o.scheme}://${host}${path}`);
-  if (route.op !== 'get') ctx.limiter.take(route.op);
-  return route.handle(ctx, { apiVersion, body: parseJson(body) });
+    await ctx.faults.apply(route?.op).catch((injected: unknown) => {
+      ctx.counters.faultsInjected += 1;
+      throw injected;
+    });
+    // The Entra exchanges are authenticated by the Entra token they carry, which their handler checks.
+    if (route?.auth !== 'entra') await authenticate(o, req, method, rawUrl, body);
+    if (!route) throw notFound();
+    const host = headerValue(req, 'host') ?? '';
+    const apiVersion = checkRouteApiVersion(route, new URLSearchParams(query).get('api-version'), `${o.scheme}://${host}${path}`);
+    ctx.limiter.take(route.op);
+    return route.handle(ctx, {
+      apiVersion,
+      body: parseJson(body),
+      authorization: headerValue(req, 'authorization'),
+      contentType: headerValue(req, 'content-type'),
+    });
+  }
 }
 
 async function authenticate(o: PipelineOptions, req: IncomingMessage, method: string, rawUrl: string, body: Buffer) {

@@ -1,6 +1,7 @@
-// The emulator's own state: identities, revocations and deletions, optionally persisted to dataDir.
+// The emulator's own state: identities, revocations, deletions and Entra assignments, optionally persisted to dataDir.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { Assignments, type AssignmentState } from './entra/assignments.js';
 import { readIfExists, writeFileAtomic } from './files.js';
 import { newIdentityId } from './ids.js';
 import type { IdentityInfo } from './types.js';
@@ -19,6 +20,8 @@ interface StateFile {
   version: 1;
   resourceId: string;
   identities: IdentityRecord[];
+  /** Absent in files written before the Entra routes existed. */
+  assignments?: AssignmentState;
 }
 
 const FILE = 'state.json';
@@ -30,6 +33,7 @@ export class IdentityStore {
   private readonly byCustomId = new Map<string, IdentityRecord>();
   private flushTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  readonly assignments = new Assignments(() => this.changed());
 
   private constructor(
     readonly resourceId: string,
@@ -42,6 +46,7 @@ export class IdentityStore {
     const state = saved ? (JSON.parse(saved) as StateFile) : undefined;
     const store = new IdentityStore((state?.resourceId ?? opts.resourceId ?? randomUUID()).toLowerCase(), path);
     for (const record of state?.identities ?? []) store.index(record);
+    store.assignments.restore(state?.assignments);
     if (path && !saved) store.changed();
     return store;
   }
@@ -126,7 +131,12 @@ export class IdentityStore {
 
   private async write(): Promise<void> {
     if (!this.path) return;
-    const state: StateFile = { version: 1, resourceId: this.resourceId, identities: [...this.byId.values()] };
+    const state: StateFile = {
+      version: 1,
+      resourceId: this.resourceId,
+      identities: [...this.byId.values()],
+      assignments: this.assignments.snapshot(),
+    };
     await writeFileAtomic(this.path, JSON.stringify(state));
   }
 }

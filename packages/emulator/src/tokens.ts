@@ -1,12 +1,13 @@
 // ACS user access tokens: RS256 JWTs shaped like the real ones, and their introspection.
 import { sign as rsaSign, verify as rsaVerify } from 'node:crypto';
 import { promisify } from 'node:util';
+import { formatServiceDateTime, subMillisecondTicks } from './dateTime.js';
+import { identityKind, type IdentityKind } from './ids.js';
 import type { SigningKey } from './signingKey.js';
 import type { IdentityStore } from './store.js';
 
 // Real tokens carry scp 1792 whatever the scopes; the format is not part of the API contract.
 const SCP = 1792;
-const TEAMS_PREFIX = 'orgid:';
 
 // With a callback, node signs on the libuv thread pool: RSA signing is over half the emulator's CPU, and off the
 // event loop it runs on another core while the loop parses and answers the next requests.
@@ -14,7 +15,7 @@ const signOnThreadPool = promisify(rsaSign);
 
 export interface IssuedToken {
   token: string;
-  /** Like the real service: microseconds and an explicit +00:00 offset. */
+  /** Like the real service: up to 7 fraction digits, trailing zeros trimmed, and an explicit +00:00 offset. */
   expiresOn: string;
 }
 
@@ -28,15 +29,30 @@ interface Claims {
   resourceId: string;
   /** Emulator-only: issue time in ms, so a revoke right after an issue is decidable. */
   emuIatMs: number;
+  /** Emulator-only: the assignment an Entra exchange went through; deleting it revokes the token. */
+  emuAssignment?: string;
 }
 
-export type InvalidReason = 'expired' | 'revoked' | 'deleted' | 'invalid_signature' | 'malformed' | 'unknown_identity';
+export type InvalidReason =
+  | 'expired'
+  | 'revoked'
+  | 'deleted'
+  | 'invalid_signature'
+  | 'malformed'
+  | 'unknown_identity'
+  | 'unassigned';
 
 export interface Introspection {
   active: boolean;
   reason?: InvalidReason;
   identity?: string;
+  kind?: IdentityKind;
   expiresOn?: string;
+}
+
+export interface IssueOptions {
+  /** Set for tokens of the Entra exchanges. */
+  assignment?: string;
 }
 
 export class TokenIssuer {
@@ -50,8 +66,14 @@ export class TokenIssuer {
     this.headerPart = b64url(JSON.stringify({ alg: 'RS256', kid: key.kid, x5t: key.x5t, typ: 'JWT' }));
   }
 
-  /** A token for `identityId` (an 8:acs: id, or 8:orgid:<oid> for a Teams user). */
-  async issue(identityId: string, scopes: readonly string[], issuedAtMs: number, expiresAtMs: number): Promise<IssuedToken> {
+  /** A token for `identityId`: an 8:acs: id, 8:orgid:<oid> for a Teams user, or a Teams-extension or Entra user id. */
+  async issue(
+    identityId: string,
+    scopes: readonly string[],
+    issuedAtMs: number,
+    expiresAtMs: number,
+    opts: IssueOptions = {},
+  ): Promise<IssuedToken> {
     const iat = Math.floor(issuedAtMs / 1000);
     const claims: Claims = {
       skypeid: identityId.slice('8:'.length),
@@ -62,10 +84,11 @@ export class TokenIssuer {
       acsScope: scopes.join(','),
       resourceId: this.resourceId,
       emuIatMs: issuedAtMs,
+      ...(opts.assignment ? { emuAssignment: opts.assignment } : {}),
     };
     const signingInput = `${this.headerPart}.${b64url(JSON.stringify(claims))}`;
     const signature = (await signOnThreadPool('sha256', Buffer.from(signingInput), this.key.privateKey)).toString('base64url');
-    return { token: `${signingInput}.${signature}`, expiresOn: formatExpiresOn(expiresAtMs) };
+    return { token: `${signingInput}.${signature}`, expiresOn: formatServiceDateTime(expiresAtMs, subMillisecondTicks()) };
   }
 
   introspect(token: string, store: IdentityStore, nowMs = Date.now()): Introspection {
@@ -76,7 +99,7 @@ export class TokenIssuer {
     try {
       const header = JSON.parse(Buffer.from(headerPart, 'base64url').toString()) as { kid?: string };
       claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString()) as Partial<Claims>;
-      if (header.kid !== this.key.kid) return { active: false, reason: 'invalid_signature' };
+      if (header?.kid !== this.key.kid) return { active: false, reason: 'invalid_signature' };
     } catch {
       return { active: false, reason: 'malformed' };
     }
@@ -85,25 +108,26 @@ export class TokenIssuer {
     if (typeof claims.skypeid !== 'string' || typeof claims.exp !== 'number') return { active: false, reason: 'malformed' };
 
     const identity = `8:${claims.skypeid}`;
-    const expiresOn = formatExpiresOn(claims.exp * 1000);
-    if (claims.exp * 1000 <= nowMs) return { active: false, reason: 'expired', identity, expiresOn };
-    // Teams users' tokens are not tied to an identity of this resource.
-    if (claims.skypeid.startsWith(TEAMS_PREFIX)) return { active: true, identity, expiresOn };
+    const kind = identityKind(identity);
+    const about = { identity, ...(kind ? { kind } : {}), expiresOn: formatServiceDateTime(claims.exp * 1000) };
+    if (claims.exp * 1000 <= nowMs) return { active: false, reason: 'expired', ...about };
+    const issuedAtMs = claims.emuIatMs ?? (claims.iat ?? 0) * 1000;
+
+    if (kind === 'microsoftTeamsUser') return { active: true, ...about }; // not tied to this resource's state
+    if (kind === 'teamsExtensionUser' || kind === 'entraUser') {
+      if (typeof claims.emuAssignment !== 'string') return { active: false, reason: 'malformed', ...about };
+      const standing = store.assignments.standing(claims.emuAssignment, issuedAtMs);
+      return standing === 'active' ? { active: true, ...about } : { active: false, reason: standing, ...about };
+    }
 
     const record = store.get(identity);
-    if (!record) return { active: false, reason: 'unknown_identity', identity, expiresOn };
-    if (record.deletedAtMs !== undefined) return { active: false, reason: 'deleted', identity, expiresOn };
-    const issuedAtMs = claims.emuIatMs ?? (claims.iat ?? 0) * 1000;
+    if (!record) return { active: false, reason: 'unknown_identity', ...about };
+    if (record.deletedAtMs !== undefined) return { active: false, reason: 'deleted', ...about };
     if (record.revokedAtMs !== undefined && issuedAtMs <= record.revokedAtMs) {
-      return { active: false, reason: 'revoked', identity, expiresOn };
+      return { active: false, reason: 'revoked', ...about };
     }
-    return { active: true, identity, expiresOn };
+    return { active: true, ...about };
   }
-}
-
-/** 2023-10-19T15:34:16.974000+00:00: the real format, with the emulator's ms clock padded to microseconds. */
-export function formatExpiresOn(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
 }
 
 function b64url(s: string): string {

@@ -1,7 +1,37 @@
 // Public shapes of the emulator's in-process API.
+import type { DevEntraIssuer } from './entra/devIssuer.js';
 
-export type Operation = 'create' | 'issue' | 'revoke' | 'delete' | 'exchange' | 'get';
-export type LimitedOperation = Exclude<Operation, 'get'>;
+/** What the emulator counts, limits and can fail, one name per kind of data-plane request. */
+export const OPERATIONS = [
+  'create',
+  'issue',
+  'revoke',
+  'delete',
+  'get',
+  /** POST /teamsUser/:exchangeAccessToken */
+  'exchange',
+  /** POST /access/teamsExtension/:exchangeAccessToken and POST /access/entra/:exchangeAccessToken */
+  'entraExchange',
+  /** The Teams-extension and Entra assignment routes */
+  'assignments',
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** A per-operation limit per window; 'off' (or Infinity) lifts it. */
+export type RateLimit = number | 'off';
+
+/** Statuses a fault can answer with; 429 and 503 carry Retry-After. */
+export const FAULT_STATUSES = [429, 500, 502, 503, 504] as const;
+export type FaultStatus = (typeof FAULT_STATUSES)[number];
+
+export interface OperationFaults {
+  /** Added before this operation is answered; replaces the global latencyMs. */
+  latencyMs?: number;
+  /** Share (0..1) of this operation's requests answered with `errorStatus`; replaces the global rule. */
+  errorRate?: number;
+  /** Default 503. */
+  errorStatus?: FaultStatus;
+}
 
 export interface FaultOptions {
   /** Added to every ACS data-plane response (not to /_emulator routes). */
@@ -9,14 +39,18 @@ export interface FaultOptions {
   /** Share (0..1) of data-plane requests answered with `errorStatus`. */
   errorRate?: number;
   /** Status used by `errorRate`; default 503. */
-  errorStatus?: 500 | 503;
+  errorStatus?: FaultStatus;
   /** The next N data-plane requests are answered 429. */
   force429?: number;
   /** Share (0..1) of data-plane requests answered 429. */
   force429Rate?: number;
   /** Retry-After sent with injected 429/503 answers; default 1. */
   retryAfterSeconds?: number;
+  /** Settings for one operation, replacing the global latency and error rule for it. */
+  byOperation?: Partial<Record<Operation, OperationFaults>>;
 }
+
+export type JsonWebKeySet = { keys: object[] };
 
 export interface EmulatorOptions {
   host?: string;
@@ -25,9 +59,22 @@ export interface EmulatorOptions {
   resourceId?: string;
   dataDir?: string;
   https?: boolean;
+  /**
+   * Where the HTTPS certificate authority and server certificate are kept (default: dataDir). Without either,
+   * a fresh pair is made in memory at every start.
+   */
+  certDir?: string;
   acceptBearer?: (token: string) => boolean | Promise<boolean>;
-  teamsJwks?: { keys: object[] } | URL;
-  rateLimits?: Partial<Record<LimitedOperation, number>>;
+  /** Keys trusted for the Entra token of POST /teamsUser/:exchangeAccessToken. */
+  teamsJwks?: JsonWebKeySet | URL;
+  /**
+   * Keys of a real Entra ID (issuer https://login.microsoftonline.com/{tid}/v2.0 or https://sts.windows.net/{tid}/),
+   * trusted for every Entra token: the /access/* exchanges and POST /teamsUser/:exchangeAccessToken.
+   */
+  entraJwks?: JsonWebKeySet | URL;
+  /** A development Entra issuer (createDevEntraIssuer) whose tokens are trusted wherever an Entra token is checked. */
+  devEntra?: DevEntraIssuer;
+  rateLimits?: Partial<Record<Operation, RateLimit>>;
   /** Length of a rate-limit window in ms; default 30 000 as documented for ACS. */
   rateLimitWindowMs?: number;
   faults?: FaultOptions;
@@ -56,7 +103,7 @@ export interface EmulatorStats {
   /** Data-plane requests received, including rejected and fault-injected ones. */
   requests: number;
   requestsByOperation: Record<Operation, number>;
-  /** Requests answered with an injected 429, 500 or 503 instead of being served. */
+  /** Requests answered with an injected 429, 5xx instead of being served. */
   faultsInjected: number;
 }
 
@@ -66,7 +113,10 @@ export interface RunningEmulator {
   connectionString: string;
   resourceId: string;
   port: number;
+  /** The certificate authority that signed the HTTPS certificate (PEM), in HTTPS mode. */
   caCertPem?: string;
+  /** The file holding caCertPem, when the certificate is kept in certDir or dataDir: NODE_EXTRA_CA_CERTS. */
+  caCertPath?: string;
   setFaults(f: FaultOptions): void;
   stats(): EmulatorStats;
   listIdentities(): IdentityInfo[];

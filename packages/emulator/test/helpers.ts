@@ -2,13 +2,21 @@
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { signedHeaders } from '../src/hmac.js';
-import type { RunningEmulator } from '../src/index.js';
+
+/** What a request needs of an emulator: in-process (RunningEmulator) or one parsed from a CLI's output. */
+export interface Target {
+  endpoint: string;
+  accessKey: string;
+  caCertPem?: string;
+}
 
 export interface RawRequest {
   method: string;
   /** Path and query as sent on the wire, still percent-encoded. */
   path: string;
   body?: unknown;
+  /** Sends these bytes as the body, signed as they are (malformed JSON, huge bodies). */
+  rawBody?: string;
   /** Signs with this key instead of the emulator's. */
   key?: string;
   /** Signs with this x-ms-date instead of now. */
@@ -17,6 +25,9 @@ export interface RawRequest {
   sentBody?: string;
   /** Signs this path while sending `path`. */
   signedPath?: string;
+  /** Not signed at all (the Entra exchanges authenticate with the Entra token). */
+  unsigned?: boolean;
+  headers?: Record<string, string>;
 }
 
 export interface RawResponse {
@@ -25,27 +36,23 @@ export interface RawResponse {
   body: unknown;
 }
 
-export function rawRequest(emu: RunningEmulator, r: RawRequest): Promise<RawResponse> {
-  const signedBody = r.body === undefined ? '' : JSON.stringify(r.body);
+export function rawRequest(emu: Target, r: RawRequest): Promise<RawResponse> {
+  const signedBody = r.rawBody ?? (r.body === undefined ? '' : JSON.stringify(r.body));
   const sentBody = r.sentBody ?? signedBody;
-  const headers = signedHeaders(r.key ?? emu.accessKey, {
-    method: r.method,
-    pathAndQuery: r.signedPath ?? r.path,
-    host: new URL(emu.endpoint).host,
-    date: r.date ?? new Date().toUTCString(),
-    body: signedBody,
-  });
-  return send(emu, r.method, r.path, sentBody, headers);
+  const signed = r.unsigned
+    ? {}
+    : signedHeaders(r.key ?? emu.accessKey, {
+        method: r.method,
+        pathAndQuery: r.signedPath ?? r.path,
+        host: new URL(emu.endpoint).host,
+        date: r.date ?? new Date().toUTCString(),
+        body: signedBody,
+      });
+  return send(emu, r.method, r.path, sentBody, { 'content-type': 'application/json', ...signed, ...r.headers });
 }
 
 /** One request over http or https (trusting only the emulator's own CA). */
-function send(
-  emu: RunningEmulator,
-  method: string,
-  path: string,
-  body: string,
-  headers: Record<string, string> = {},
-): Promise<RawResponse> {
+export function send(emu: Target, method: string, path: string, body: string, headers: Record<string, string> = {}): Promise<RawResponse> {
   const url = new URL(emu.endpoint);
   const requestFn = url.protocol === 'https:' ? httpsRequest : request;
   return new Promise((resolve, reject) => {
@@ -56,7 +63,7 @@ function send(
         method,
         path,
         ...(emu.caCertPem ? { ca: emu.caCertPem } : {}),
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { 'content-type': 'application/json', ...headers, 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -72,12 +79,13 @@ function send(
   });
 }
 
-export async function admin(emu: RunningEmulator, path: string, init?: { method?: string; body?: unknown }) {
-  const method = init?.method ?? (init?.body === undefined ? 'GET' : 'POST');
-  const res = await send(emu, method, `/_emulator/${path}`, init?.body === undefined ? '' : JSON.stringify(init.body));
+export async function admin(emu: Target, path: string, init?: { method?: string; body?: unknown; rawBody?: string }) {
+  const method = init?.method ?? (init?.body === undefined && init?.rawBody === undefined ? 'GET' : 'POST');
+  const body = init?.rawBody ?? (init?.body === undefined ? '' : JSON.stringify(init.body));
+  const res = await send(emu, method, `/_emulator/${path}`, body);
   return { status: res.status, body: res.body as Record<string, unknown> };
 }
-export const introspect = (emu: RunningEmulator, token: string) => admin(emu, 'introspect', { body: { token } });
+export const introspect = (emu: Target, token: string) => admin(emu, 'introspect', { body: { token } });
 
 export const encodedPath = (id: string, suffix = '', apiVersion = '2023-10-01') =>
   `/identities/${encodeURIComponent(id)}${suffix}?api-version=${apiVersion}`;

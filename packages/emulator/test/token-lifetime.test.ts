@@ -2,7 +2,11 @@
 import { CommunicationIdentityClient } from '@azure/communication-identity';
 import { decodeJwt } from 'jose';
 import { startEmulator, tokenLifetimeFromEnv, type RunningEmulator } from '../src/index.js';
-import { introspect } from './helpers.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bin, launch, run } from './cliProcess.js';
+import { encodedPath, introspect, rawRequest } from './helpers.js';
 
 describe('tokenLifetimeSeconds', () => {
   let emu: RunningEmulator;
@@ -40,5 +44,40 @@ describe('tokenLifetimeSeconds', () => {
     expect(tokenLifetimeFromEnv({ ACS_EMULATOR_TOKEN_LIFETIME_SECONDS: '' })).toBeUndefined();
     expect(tokenLifetimeFromEnv({ ACS_EMULATOR_TOKEN_LIFETIME_SECONDS: '90' })).toBe(90);
     expect(() => tokenLifetimeFromEnv({ ACS_EMULATOR_TOKEN_LIFETIME_SECONDS: '2m' })).toThrow(/whole number/);
+  });
+});
+
+describe('--token-lifetime on the command line', () => {
+  const [command, baseArgs] = bin();
+  let cache: string;
+  beforeAll(async () => {
+    cache = await mkdtemp(join(tmpdir(), 'acs-emulator-lifetime-'));
+  });
+  afterAll(() => rm(cache, { recursive: true, force: true }));
+
+  it.each([
+    [['--token-lifetime', '7'], {}],
+    [[], { ACS_EMULATOR_TOKEN_LIFETIME_SECONDS: '7' }],
+  ])('issues tokens of that lifetime with %j %j, and says so on stderr', async (args, env) => {
+    const emu = await launch(command, [...baseArgs, ...args], { XDG_CACHE_HOME: cache, ...env });
+    try {
+      const created = await rawRequest(emu, { method: 'POST', path: '/identities?api-version=2023-10-01' });
+      const id = (created.body as { identity: { id: string } }).identity.id;
+      const before = Date.now();
+      const issued = await rawRequest(emu, { method: 'POST', path: encodedPath(id, '/:issueAccessToken'), body: { scopes: ['chat'], expiresInMinutes: 60 } });
+      expect(issued.status).toBe(200);
+      const expiresIn = Date.parse((issued.body as { expiresOn: string }).expiresOn) - before;
+      expect(expiresIn).toBeGreaterThanOrEqual(7_000);
+      expect(expiresIn).toBeLessThan(9_000); // the request's own time on top
+      expect(emu.stderr()).toContain('user tokens live 7 s');
+    } finally {
+      await emu.stop();
+    }
+  });
+
+  it('refuses a lifetime that is not 1 to 86400 seconds in one line, exit code 2', () => {
+    const outcome = run(command, [...baseArgs, '--token-lifetime', '0'], { XDG_CACHE_HOME: cache });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/--token-lifetime must be seconds from 1 to 86400 \(got '0'\)/);
   });
 });

@@ -1,31 +1,41 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../../observability/logger.js';
-import type { GatewayMetrics } from '../../observability/metrics.js';
+import { errorCodeLabel, operationLabel, type GatewayMetrics } from '../../observability/metrics.js';
 import type { GatewayContext } from '../context.js';
+import { CLIENT_ERROR_CODES } from '../formatError.js';
 
-/** One log line and the metrics for every GraphQL operation; variables are never logged (they can hold ids, never tokens, but stay out anyway). */
+/** The longest operation name a log line repeats: it comes from the client. */
+const LOGGED_NAME_CHARACTERS = 64;
+
+/**
+ * One log line and the metrics for every GraphQL operation. Variables are never logged (they can hold ids, never
+ * tokens, but stay out anyway); metric labels come from a fixed set, whatever the client sends.
+ */
 export function observabilityPlugin(logger: Logger, metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
   return {
     async contextCreationDidFail({ error }) {
-      const code = String((error as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+      const code = errorCodeLabel((error as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR', CLIENT_ERROR_CODES);
       metrics.errors.inc({ code });
+      // Refused before any operation is known: a flood of rejected bearer tokens from one IP (see graphqlRoute).
+      if (code === 'RATE_LIMITED') metrics.rateLimited.inc({ operation: 'bearer-token' });
       logger.info({ errorCodes: [code] }, 'graphql request refused before execution');
     },
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
-        async willSendResponse({ operationName, operation, errors, response }) {
-          const name = operationName ?? operation?.selectionSet.selections.map((s) => ('name' in s ? s.name.value : '?')).join(',') ?? 'unparsed';
-          const codes = (errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+        async willSendResponse({ operationName, operation, document, schema, errors, response }) {
+          const label = operationLabel(operation, document, schema);
+          const codes = (errors ?? []).map((error) => errorCodeLabel(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR', CLIENT_ERROR_CODES));
           const seconds = (performance.now() - started) / 1000;
-          metrics.requests.inc({ operation: name, outcome: codes.length === 0 ? 'success' : 'error' });
-          metrics.requestDuration.observe({ operation: name }, seconds);
+          metrics.requests.inc({ operation: label, outcome: codes.length === 0 ? 'success' : 'error' });
+          metrics.requestDuration.observe({ operation: label }, seconds);
           for (const code of codes) metrics.errors.inc({ code });
           const unexpected = (errors ?? []).filter((error) => !error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR');
           logger[unexpected.length > 0 ? 'error' : 'info'](
             {
               requestId: contextValue.requestId,
-              operation: name,
+              operation: label,
+              ...(operationName && { operationName: operationName.slice(0, LOGGED_NAME_CHARACTERS) }),
               caller: contextValue.caller?.userId,
               status: response.http.status ?? 200,
               durationMs: Math.round(seconds * 1000 * 10) / 10,

@@ -2,6 +2,7 @@ import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { QueryLimits } from '../../config/config.js';
 import type { GatewayContext } from '../context.js';
+import { introspectionBoundsRule } from './introspectionBounds.js';
 
 /** graphql-armor's depth, alias, cost and directive limits, graphql-js's token limit; characters are checked in the HTTP handler. */
 export function queryLimitOptions(limits: QueryLimits): Pick<ApolloServerOptions<GatewayContext>, 'validationRules' | 'allowBatchedHttpRequests' | 'parseOptions'> & { plugins: ApolloServerPlugin<GatewayContext>[] } {
@@ -16,7 +17,7 @@ export function queryLimitOptions(limits: QueryLimits): Pick<ApolloServerOptions
     blockFieldSuggestion: { enabled: !limits.fieldSuggestions },
   }).protect();
   return {
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, introspectionBoundsRule(limits.maxIntrospectionDepth)],
     allowBatchedHttpRequests: limits.allowBatchedRequests,
     parseOptions: { maxTokens: limits.maxTokens },
     plugins: armor.plugins as ApolloServerPlugin<GatewayContext>[],

@@ -1,28 +1,32 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLObjectType, type SelectionSetNode } from 'graphql';
 import { ErrorCode, GatewayError } from '../../errors.js';
-import type { GatewayMetrics } from '../../observability/metrics.js';
+import { operationLabel, type GatewayMetrics } from '../../observability/metrics.js';
 import type { RateBudget, RateLimits } from '../../rateLimit/rateLimits.js';
 import type { GatewayContext } from '../context.js';
+import { entityFields } from '../federation/entities.js';
 import { rateBudgetOf } from '../policies/rateLimited.js';
 
 /**
  * Charges each root mutation field the budget it declares (@RateLimited; so aliasing one mutation ten times costs
- * ten), and every anonymous request per IP, once the operation is known and before anything executes.
+ * ten), each `_entities` representation (each is a lookup), and every anonymous request per IP, once the
+ * operation is known and before anything executes.
  */
 export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, contextValue, schema }) {
+        async didResolveOperation({ operation, document, contextValue, schema, request }) {
           const { caller, clientIp } = contextValue;
           if (!operation) return;
           try {
+            const representations = entityFields(operation, document, request.variables).reduce((sum, field) => sum + field.representations, 0);
             if (!caller) {
-              await limits.consume('anonymous', null, clientIp);
+              await limits.consume('anonymous', null, clientIp, Math.max(1, representations));
               return;
             }
             const charges = new Map<RateBudget, number>();
+            if (representations > 0) charges.set('entities', representations);
             const mutationType = schema.getMutationType();
             if (operation.operation === 'mutation' && mutationType) {
               chargeFields(operation.selectionSet, fragmentsOf(document), mutationType, charges);
@@ -32,7 +36,7 @@ export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics): Ap
             }
           } catch (error) {
             if (error instanceof GatewayError && error.code === ErrorCode.RATE_LIMITED) {
-              metrics.rateLimited.inc({ operation: operation.name?.value ?? operation.operation });
+              metrics.rateLimited.inc({ operation: operationLabel(operation, document, schema) });
             }
             throw error;
           }

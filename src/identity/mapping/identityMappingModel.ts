@@ -22,6 +22,8 @@ const identityMappingSchema = new Schema(
     reservationId: { type: String },
     stateChangedAt: { type: Date, required: true },
     tokensRevokedAt: { type: Date },
+    /** How many times tokens were revoked: the token cache compares counts, never two machines' clocks. */
+    revocations: { type: Number },
   },
   {
     collection: 'identity_mappings',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mongo, type UpdateQuery } from 'mongoose';
+import { mongo, trusted, type UpdateQuery } from 'mongoose';
 import { ErrorCode, GatewayError } from '../../errors.js';
 import { appUserKey, type AppUserRef } from '../appUser.js';
 import type { IdentityMapping, IdentityMappingModel } from './identityMappingModel.js';
@@ -14,7 +14,10 @@ const DUPLICATE_KEY = 11000;
 const FIRST_POLL_MS = 20;
 const MAX_POLL_MS = 250;
 
-/** A condition on a mapping's state: as a MongoDB filter, and as the same test in code. */
+/**
+ * A condition on a mapping's state: as a MongoDB filter, and as the same test in code. The connection sanitizes
+ * every filter (sanitizeFilter), so the gateway's own operators are marked trusted() here, where they are written.
+ */
 interface StateCondition {
   filter: Record<string, unknown>;
   holds(mapping: IdentityMapping): boolean;
@@ -26,16 +29,16 @@ const pendingOwnedBy = (reservationId: string): StateCondition => ({
   holds: (m) => m.state === 'pending' && m.reservationId === reservationId,
 });
 const pendingUnowned: StateCondition = {
-  filter: { state: 'pending', reservationId: { $exists: false } },
+  filter: { state: 'pending', reservationId: trusted({ $exists: false }) },
   holds: (m) => m.state === 'pending' && !m.reservationId,
 };
 /** Still pending under the same reservation, or still abandoned: nobody took it over since it was read. */
 const unchangedPending = (mapping: IdentityMapping): StateCondition => ({
-  filter: { state: 'pending', reservationId: mapping.reservationId ?? { $exists: false } },
+  filter: { state: 'pending', reservationId: mapping.reservationId ?? trusted({ $exists: false }) },
   holds: (m) => m.state === 'pending' && (m.reservationId ?? null) === (mapping.reservationId ?? null),
 });
 const activeOrDeleting: StateCondition = {
-  filter: { state: { $in: ['active', 'deleting'] } },
+  filter: { state: trusted({ $in: ['active', 'deleting'] }) },
   holds: (m) => m.state === 'active' || m.state === 'deleting',
 };
 
@@ -167,7 +170,7 @@ export class MappingStore {
   }
 
   async markRevoked(mapping: IdentityMapping, revokedAt: Date): Promise<IdentityMapping | null> {
-    return this.updateIf(mapping._id, isState('active'), { $set: { tokensRevokedAt: revokedAt } });
+    return this.updateIf(mapping._id, isState('active'), { $set: { tokensRevokedAt: revokedAt }, $inc: { revocations: 1 } });
   }
 
   /** Moves an active mapping to deleting; null when another request got there first. */
@@ -183,7 +186,7 @@ export class MappingStore {
   /** Pending and deleting mappings unchanged since `before`, oldest first: what crashed or failed requests left. */
   stale(before: Date): AsyncIterable<IdentityMapping> {
     return this.model
-      .find({ state: { $in: ['pending', 'deleting'] }, stateChangedAt: { $lt: before } })
+      .find({ state: trusted({ $in: ['pending', 'deleting'] }), stateChangedAt: trusted({ $lt: before }) })
       .sort({ stateChangedAt: 1 })
       .lean<IdentityMapping[]>()
       .cursor();

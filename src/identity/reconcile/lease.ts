@@ -1,3 +1,4 @@
+import { trusted } from 'mongoose';
 import type { LeaseModel } from './leaseModel.js';
 
 /** Hand-written over a tiny collection: a lease is a single conditional write, and TTL indexes are not available on FerretDB v1. */
@@ -17,7 +18,7 @@ export class Lease {
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
       await this.model
-        .updateOne({ _id: this.name, $or: [{ expiresAt: { $lt: now } }, { holder: this.holder }] }, { $set: { holder: this.holder, expiresAt } })
+        .updateOne({ _id: this.name, $or: [{ expiresAt: trusted({ $lt: now }) }, { holder: this.holder }] }, { $set: { holder: this.holder, expiresAt } })
         .exec();
     }
     // Read back rather than trust the update's count: it also settles a race between two takers.

@@ -7,14 +7,24 @@ export interface ReconcileSchedule {
   stop(): Promise<void>;
 }
 
-/** Runs the reconciler every intervalMs on whichever instance holds the lease; the others skip that turn. */
-export function scheduleReconciler(reconciler: Reconciler, lease: Lease, intervalMs: number, logger: Logger): ReconcileSchedule {
+/**
+ * Runs the reconciler every intervalMs on whichever instance holds the lease; the others skip that turn.
+ * `sweep`, when given, removes expired rows on the same turn (FerretDB, which has no TTL indexes).
+ */
+export function scheduleReconciler(
+  reconciler: Reconciler,
+  lease: Lease,
+  intervalMs: number,
+  logger: Logger,
+  sweep: (() => Promise<void>) | null = null,
+): ReconcileSchedule {
   let running: Promise<void> | null = null;
   const runIfLeader = async () => {
     if (!(await lease.acquire(intervalMs * 2))) return;
     try {
       const summary = await reconciler.runOnce();
       if (summary.examined > 0) logger.info({ reconcile: summary }, 'reconciler run');
+      await sweep?.();
     } finally {
       await lease.release();
     }

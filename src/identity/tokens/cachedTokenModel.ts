@@ -8,6 +8,8 @@ const cachedTokenSchema = new Schema(
     issuer: { type: String, required: true },
     appUserId: { type: String, required: true },
     acsId: { type: String, required: true },
+    /** The mapping's revocation count when the token was asked for (see CacheLookup.revocations). */
+    revocations: { type: Number },
     issuedAt: { type: Date, required: true },
     expiresOn: { type: Date, required: true },
     keyId: { type: String, required: true },

@@ -25,15 +25,15 @@ export class CachedTokens implements TokenSource {
       acsId: mapping.acsId,
       scopes: request.acsScopes,
       expiresInMinutes: request.expiresInMinutes,
-      notIssuedBefore: mapping.tokensRevokedAt ?? null,
+      revocations: mapping.revocations ?? 0,
     };
     const cached = forceRefresh ? null : await this.cache.get(lookup);
     if (cached) return { identity: toView(mapping), accessToken: toTokenView(cached, request) };
 
-    // Taken before ACS is called, so a revoke racing this call can only make the entry look older, never newer.
-    const issuedAt = new Date();
+    // Stored under the revocation count read before ACS was asked: a revoke racing this call leaves the mapping
+    // with a higher count, and the entry is never served.
     const token = await this.acs.getToken(mapping.acsId, request.acsScopes, request.expiresInMinutes);
-    await this.cache.put(lookup, token, issuedAt);
+    await this.cache.put(lookup, token);
     return { identity: toView(mapping), accessToken: toTokenView(token, request) };
   }
 

@@ -14,14 +14,17 @@ export interface CacheLookup {
   acsId: string;
   scopes: readonly string[];
   expiresInMinutes: number;
-  /** Tokens issued before this are never served: a revoke on any instance sets it on the mapping. */
-  notIssuedBefore: Date | null;
+  /**
+   * The mapping's revocation count, read before ACS was asked: an entry is served only while the mapping still
+   * has the count it was stored under. A counter, not a time, so that no two machines' clocks need agree.
+   */
+  revocations: number;
 }
 
 /**
  * Reuses still-valid tokens instead of calling ACS, to spare ACS's rate limits in reconnect storms.
- * Safe across instances: every read is checked against the mapping's revocation time, which a revoke
- * or delete on any instance updates before it drops the entries.
+ * Safe across instances: every read is checked against the mapping's revocation count, which a revoke
+ * or delete on any instance increments before it drops the entries.
  */
 export class TokenCache {
   /**
@@ -41,7 +44,7 @@ export class TokenCache {
     const cacheKey = keyOf(lookup);
     const entry = this.local.get(cacheKey) ?? (await this.loadShared(cacheKey));
     if (!entry || entry.acsId !== lookup.acsId) return null;
-    if (lookup.notIssuedBefore && entry.issuedAt <= lookup.notIssuedBefore) return null;
+    if (entry.revocations !== lookup.revocations) return null;
     if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) return null;
     return { token: entry.token, expiresOn: entry.expiresOn };
   }
@@ -50,7 +53,8 @@ export class TokenCache {
     const stored = await this.model.findById(cacheKey).lean().exec();
     const token = stored && this.cipher.open(stored, cacheKey);
     if (!stored || token === null) return null;
-    const entry = { acsId: stored.acsId, issuedAt: stored.issuedAt, expiresOn: stored.expiresOn, token, owner: appUserKey(stored) };
+    // Entries stored before the count existed have none, and are never served.
+    const entry = { acsId: stored.acsId, revocations: stored.revocations ?? -1, expiresOn: stored.expiresOn, token, owner: appUserKey(stored) };
     this.remember(cacheKey, entry);
     return entry;
   }
@@ -62,11 +66,12 @@ export class TokenCache {
     if (this.local.size > LOCAL_ENTRIES) this.local.delete(this.local.keys().next().value!);
   }
 
-  async put(lookup: CacheLookup, token: AcsToken, issuedAt: Date): Promise<void> {
+  async put(lookup: CacheLookup, token: AcsToken): Promise<void> {
     const cacheKey = keyOf(lookup);
-    this.remember(cacheKey, { acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, token: token.token, owner: appUserKey(lookup.user) });
+    const { acsId, revocations } = lookup;
+    this.remember(cacheKey, { acsId, revocations, expiresOn: token.expiresOn, token: token.token, owner: appUserKey(lookup.user) });
     const sealed = this.cipher.seal(token.token, cacheKey);
-    const entry = { _id: cacheKey, ...lookup.user, acsId: lookup.acsId, issuedAt, expiresOn: token.expiresOn, ...sealed };
+    const entry = { _id: cacheKey, ...lookup.user, acsId, revocations, issuedAt: new Date(), expiresOn: token.expiresOn, ...sealed };
     // Replace, not upsert-merge: FerretDB v1 runs upserts as read-modify-write; a lost race only costs a later ACS call.
     await this.model.deleteOne({ _id: cacheKey }).exec();
     await this.model.create(entry).catch((error: unknown) => {
@@ -86,7 +91,7 @@ const LOCAL_ENTRIES = 10_000;
 
 interface LocalEntry {
   acsId: string;
-  issuedAt: Date;
+  revocations: number;
   expiresOn: Date;
   token: string;
   owner: string;

@@ -38,6 +38,20 @@ globalThis.MonacoEnvironment = {
   },
 };
 
+// GraphiQL's tabs and query history keep each query's headers, bearer token included, in whatever storage it
+// is given (localStorage by default, whatever shouldPersistHeaders says). It gets a store of its own that lives
+// in this page only: nothing is written to localStorage, sessionStorage or IndexedDB, and a reload starts clean.
+const pageMemory = new Map();
+const storage = {
+  getItem: (key) => (pageMemory.has(key) ? pageMemory.get(key) : null),
+  setItem: (key, value) => void pageMemory.set(key, String(value)),
+  removeItem: (key) => void pageMemory.delete(key),
+  clear: () => pageMemory.clear(),
+  get length() {
+    return pageMemory.size;
+  },
+};
+
 const placeholder = ${JSON.stringify(TOKEN_PLACEHOLDER)};
 const endpoint = new URL('/graphql', location.href).href;
 
@@ -64,7 +78,7 @@ createRoot(document.getElementById('graphiql')).render(
     initialHeaders: ${JSON.stringify(INITIAL_HEADERS)},
     defaultHeaders: ${JSON.stringify(INITIAL_HEADERS)},
     defaultEditorToolsVisibility: 'headers',
-    // Tokens stay out of localStorage.
+    storage,
     shouldPersistHeaders: false,
   }),
 );

@@ -1,11 +1,11 @@
 // The identity operations: create, issue, revoke, delete and (2025 api-versions) get.
 import { supportsCustomId } from '../apiVersions.js';
 import type { DataPlaneRequest, EmulatorContext } from '../context.js';
+import { formatWholeSeconds } from '../dateTime.js';
 import { identityNotFound, identityNotOwned, validation } from '../errors.js';
 import type { Reply } from '../http.js';
 import { resourceOf } from '../ids.js';
 import type { IdentityRecord } from '../store.js';
-import { formatExpiresOn } from '../tokens.js';
 
 export const SCOPES: readonly string[] = ['chat', 'voip', 'chat.join', 'chat.join.limited', 'voip.join'];
 const DEFAULT_MINUTES = 1440;
@@ -20,11 +20,11 @@ export async function createIdentity(ctx: EmulatorContext, req: DataPlaneRequest
 
   // The only documented success is 201, for a new identity and for the one already holding the customId.
   const { record } = ctx.store.create(customId);
+  // Recorded: the identity is described as it was before this request's token (no lastTokenIssuedAt on a
+  // new identity with a token; an existing customId's earlier lastTokenIssuedAt).
+  const identity = identityBody(record, req.apiVersion);
   const accessToken = scopes ? await issueFor(ctx, record, scopes, minutes) : undefined;
-  return {
-    status: 201,
-    body: { identity: identityBody(record, req.apiVersion), ...(accessToken ? { accessToken } : {}) },
-  };
+  return { status: 201, body: { identity, ...(accessToken ? { accessToken } : {}) } };
 }
 
 export async function issueAccessToken(ctx: EmulatorContext, req: DataPlaneRequest, encodedId: string): Promise<Reply> {
@@ -74,7 +74,8 @@ function identityBody(record: IdentityRecord, apiVersion: string): Record<string
   if (!supportsCustomId(apiVersion)) return { id: record.id };
   const body: Record<string, string> = { id: record.id };
   if (record.customId !== undefined) body['customId'] = record.customId;
-  if (record.lastTokenIssuedAtMs !== undefined) body['lastTokenIssuedAt'] = formatExpiresOn(record.lastTokenIssuedAtMs);
+  // Recorded with whole seconds only (2025-04-14T15:32:35+00:00), unlike expiresOn.
+  if (record.lastTokenIssuedAtMs !== undefined) body['lastTokenIssuedAt'] = formatWholeSeconds(record.lastTokenIssuedAtMs);
   return body;
 }
 
@@ -92,7 +93,7 @@ function checkScopes(value: unknown, target: string): string[] {
   for (const scope of value) {
     // Inferred: no public recording of an unknown scope; the message names the offending value.
     if (typeof scope !== 'string' || !SCOPES.includes(scope)) {
-      throw validation(`Invalid scopes - Scope '${String(scope)}' is not supported.`, target);
+      throw validation(`Invalid scopes - Scope '${shown(scope)}' is not supported.`, target);
     }
   }
   return value as string[];
@@ -102,7 +103,7 @@ function checkMinutes(value: unknown): number {
   if (value === undefined || value === null) return DEFAULT_MINUTES;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_MINUTES || value > DEFAULT_MINUTES) {
     throw validation(
-      `ExpiresInMinutes value ${String(value)} is invalid. Value must be within the [${MIN_MINUTES}, ${DEFAULT_MINUTES}] interval.`,
+      `ExpiresInMinutes value ${shown(value)} is invalid. Value must be within the [${MIN_MINUTES}, ${DEFAULT_MINUTES}] interval.`,
       'ExpiresInMinutes',
     );
   }
@@ -114,4 +115,10 @@ function optionalCustomId(value: unknown): string | undefined {
   // Inferred: the spec only says customId is a string.
   if (typeof value !== 'string' || value === '') throw validation('CustomId must be a non-empty string.', 'customId');
   return value;
+}
+
+/** A value as it may appear in a message: short, and never the whole of a hostile body. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+  return text.length > 64 ? `${text.slice(0, 64)}...` : text;
 }
