@@ -1,5 +1,5 @@
 // jose 6 is ESM-only, so the whole suite runs as native ESM (NODE_OPTIONS=--experimental-vm-modules).
-// Two projects: the gateway's tests (test/) and each workspace package's own.
+// Projects: the gateway's tests (test/) and each workspace package's own.
 /** @type {import('jest').Config} */
 const gateway = {
   displayName: 'gateway',
@@ -7,6 +7,7 @@ const gateway = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@acs-identity-gateway/emulator$': '<rootDir>/packages/emulator/src/index.ts',
+    '^@acs-identity-gateway/client$': '<rootDir>/clients/web/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
@@ -19,7 +20,7 @@ const gateway = {
 };
 
 export default {
-  projects: [gateway, '<rootDir>/packages/emulator'],
+  projects: [gateway, '<rootDir>/packages/emulator', '<rootDir>/clients/web'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

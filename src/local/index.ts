@@ -3,7 +3,7 @@
  * and never in production. Nothing under src/local is in the production image.
  */
 import path from 'node:path';
-import { startEmulator } from '@acs-identity-gateway/emulator';
+import { startEmulator, tokenLifetimeFromEnv } from '@acs-identity-gateway/emulator';
 import type { LocalStack } from '../bootstrap/localStack.js';
 import { loadDevCacheKey } from './devCacheKey.js';
 import { loadDevIssuer } from './devIssuer.js';
@@ -11,9 +11,15 @@ import { startEmbeddedMongo } from './embeddedMongo/index.js';
 import { addGraphiqlRoutes } from './graphiql/routes.js';
 
 export const localStack: LocalStack = {
-  // In development the emulator's Teams route trusts the development issuer, which signs the Teams tokens of `npm run dev-token -- --teams`.
+  // In development the emulator's Teams route trusts the development issuer, which signs the Teams tokens of
+  // `npm run dev-token -- --teams`; ACS_EMULATOR_TOKEN_LIFETIME_SECONDS gives short-lived tokens, to watch clients
+  // refresh (npm run demo).
   startEmulator: async ({ dataDir, teamsJwks }) =>
-    startEmulator({ dataDir: path.join(dataDir, 'emulator'), teamsJwks: teamsJwks ?? (await loadDevIssuer(dataDir)).jwks }),
+    startEmulator({
+      dataDir: path.join(dataDir, 'emulator'),
+      teamsJwks: teamsJwks ?? (await loadDevIssuer(dataDir)).jwks,
+      tokenLifetimeSeconds: tokenLifetimeFromEnv(process.env),
+    }),
   startEmbeddedMongo: ({ dataDir, log }) => startEmbeddedMongo({ dataDir: path.join(dataDir, 'mongo'), log }),
   loadDevIssuer,
   loadDevCacheKey,

@@ -34,6 +34,7 @@ async function serve(s: ServeSettings): Promise<void> {
     rateLimits: s.rateLimits,
     ...(s.rateLimitWindowMs ? { rateLimitWindowMs: s.rateLimitWindowMs } : {}),
     faults: s.faults,
+    ...(s.tokenLifetimeSeconds ? { tokenLifetimeSeconds: s.tokenLifetimeSeconds } : {}),
     ...(s.entraJwks ? { entraJwks: await loadJwks(s.entraJwks) } : {}),
     ...(s.devEntra ? { devEntra: await createDevEntraIssuer({ dataDir: keyDir }) } : {}),
     // stderr is written synchronously to a pipe: logging every request is opt-in, so a parent that does not
@@ -92,6 +93,7 @@ function summary(s: ServeSettings): string[] {
     ),
   ];
   if (rules.length) lines.push(`faults: ${rules.join('; ')}`);
+  if (s.tokenLifetimeSeconds) lines.push(`user tokens live ${s.tokenLifetimeSeconds} s, whatever lifetime was asked`);
   return lines;
 }
 

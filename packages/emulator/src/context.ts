@@ -20,6 +20,8 @@ export interface EmulatorContext {
   /** The trusted development issuer, when there is one (it also mints through /_emulator/entra/token). */
   devEntra?: DevEntraIssuer;
   counters: Omit<EmulatorStats, 'identities' | 'deleted' | 'revoked'>;
+  /** Overrides the requested lifetime of user tokens (EmulatorOptions.tokenLifetimeSeconds). */
+  tokenLifetimeMs?: number;
 }
 
 export interface DataPlaneRequest {

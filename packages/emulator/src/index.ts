@@ -25,7 +25,22 @@ export { createDevEntraIssuer, DEV_ENTRA_CLIENT_ID, DEV_ENTRA_ISSUER_BASE } from
 export type { DevEntraIssuer, DevEntraTokenOptions, DevEntraCredential } from './entra/devIssuer.js';
 export { defaultKeyDir } from './paths.js';
 
+/** ACS_EMULATOR_TOKEN_LIFETIME_SECONDS, read the same way by the CLI and by the gateway's development stack. */
+export function tokenLifetimeFromEnv(env: Record<string, string | undefined>): number | undefined {
+  const text = env['ACS_EMULATOR_TOKEN_LIFETIME_SECONDS'];
+  if (text === undefined || text === '') return undefined;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) {
+    throw new RangeError(`ACS_EMULATOR_TOKEN_LIFETIME_SECONDS must be a whole number of seconds from 1 to 86400, got '${text}'`);
+  }
+  return seconds;
+}
+
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const lifetime = opts.tokenLifetimeSeconds;
+  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 1 && lifetime <= 86_400)) {
+    throw new RangeError(`tokenLifetimeSeconds must be a whole number of seconds from 1 to 86400, got ${lifetime}`);
+  }
   const host = opts.host ?? '127.0.0.1';
   const accessKey = opts.accessKey ?? randomBytes(32).toString('base64');
   const limiter = new RateLimiter(opts.rateLimits ?? {}, opts.rateLimitWindowMs);
@@ -56,6 +71,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       faultsInjected: 0,
       requestsByOperation: Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>,
     },
+    ...(lifetime !== undefined && { tokenLifetimeMs: lifetime * 1000 }),
   };
 
   const stats = (): EmulatorStats => {

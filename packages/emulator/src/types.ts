@@ -78,6 +78,11 @@ export interface EmulatorOptions {
   /** Length of a rate-limit window in ms; default 30 000 as documented for ACS. */
   rateLimitWindowMs?: number;
   faults?: FaultOptions;
+  /**
+   * Emulator-only, for tests of token refresh: every user token lives this many seconds, whatever
+   * `expiresInMinutes` asked for (still validated). Real ACS has no such setting.
+   */
+  tokenLifetimeSeconds?: number;
   logger?: (line: string) => void;
 }
 

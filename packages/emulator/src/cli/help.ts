@@ -25,6 +25,8 @@ Options (the environment variable is read when the option is absent):
   --fault [OP=]STATUS:SHARE   ACS_EMULATOR_FAULTS               answer this share of requests with STATUS
                                                                 (429, 500, 502, 503, 504); SHARE 0.1 or 10%
   --retry-after SECONDS       ACS_EMULATOR_RETRY_AFTER          Retry-After of injected 429 and 503 (default 1)
+  --token-lifetime SECONDS    ACS_EMULATOR_TOKEN_LIFETIME_SECONDS every user token lives this long (1 to 86400),
+                                                                whatever was asked: tests of token refresh
   --entra-jwks URL|FILE       ACS_EMULATOR_ENTRA_JWKS           trust the keys of a real Entra ID tenant
   --no-dev-entra              ACS_EMULATOR_DEV_ENTRA=0          do not trust the development Entra issuer
   --verbose                   ACS_EMULATOR_VERBOSE=1            one stderr line per request (method, path,

@@ -16,6 +16,8 @@ export interface ServeSettings {
   rateLimits: Partial<Record<Operation, RateLimit>>;
   rateLimitWindowMs?: number;
   faults: FaultOptions;
+  /** Every user token lives this long, whatever was asked (tests of clients' refresh). */
+  tokenLifetimeSeconds?: number;
   /** A URL or a file holding a JWKS. */
   entraJwks?: string;
   devEntra: boolean;
@@ -47,6 +49,7 @@ const SERVE_OPTIONS = {
   latency: { type: 'string', multiple: true },
   fault: { type: 'string', multiple: true },
   'retry-after': { type: 'string' },
+  'token-lifetime': { type: 'string' },
   'entra-jwks': { type: 'string' },
   'no-dev-entra': { type: 'boolean' },
   verbose: { type: 'boolean' },
@@ -101,6 +104,7 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
   const host = pick(values.host, '--host', env, 'ACS_EMULATOR_HOST');
   const dataDir = pick(values['data-dir'], '--data-dir', env, 'ACS_EMULATOR_DATA_DIR');
   const entraJwks = pick(values['entra-jwks'], '--entra-jwks', env, 'ACS_EMULATOR_ENTRA_JWKS');
+  const lifetime = pick(values['token-lifetime'], '--token-lifetime', env, 'ACS_EMULATOR_TOKEN_LIFETIME_SECONDS');
   return {
     command: 'serve',
     port: port ? integer(port.value, port.source, 0, 65_535, 'a port number') : 0,
@@ -111,6 +115,7 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
     rateLimits,
     ...(window ? { rateLimitWindowMs: integer(window.value, window.source, 1, 86_400_000, 'milliseconds') } : {}),
     faults,
+    ...(lifetime ? { tokenLifetimeSeconds: integer(lifetime.value, lifetime.source, 1, 86_400, 'seconds') } : {}),
     ...(entraJwks ? { entraJwks: entraJwks.value } : {}),
     devEntra: values['no-dev-entra'] ? false : flag(env, 'ACS_EMULATOR_DEV_ENTRA', true),
     verbose: values.verbose ?? flag(env, 'ACS_EMULATOR_VERBOSE', false),

@@ -52,7 +52,7 @@ export function getIdentity(ctx: EmulatorContext, req: DataPlaneRequest, encoded
 function issueFor(ctx: EmulatorContext, record: IdentityRecord, scopes: string[], minutes: number) {
   const issuedAtMs = ctx.store.tokenIssued(record, Date.now());
   ctx.counters.tokensIssued += 1;
-  return ctx.issuer.issue(record.id, scopes, issuedAtMs, issuedAtMs + minutes * 60_000);
+  return ctx.issuer.issue(record.id, scopes, issuedAtMs, issuedAtMs + (ctx.tokenLifetimeMs ?? minutes * 60_000));
 }
 
 /** The live identity of this resource behind a percent-encoded path segment. */
