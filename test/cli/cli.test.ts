@@ -1,5 +1,6 @@
 // The command-line tools as a user runs them: --help, one-line errors for bad values, and the Node version check.
 import { execFile, execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,6 +76,35 @@ describe('the command-line tools', () => {
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toMatch(/^Cannot reconcile: .*MONGODB_URI/);
     noStackTrace(outcome.stderr!);
+  });
+});
+
+describe('the gateway in production without MONGODB_URI', () => {
+  it('exits non-zero at start, naming the variable, and starts no embedded database', async () => {
+    const productionDataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-production-'));
+    try {
+      const outcome: Partial<Outcome> = await run(NODE, [path.join(ROOT, 'dist/src/main.js')], {
+        cwd: ROOT,
+        timeout: 30_000,
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          NODE_ENV: 'production',
+          DATA_DIR: productionDataDir,
+          COMMUNICATION_SERVICES_CONNECTION_STRING: `endpoint=https://res.communication.azure.com/;accesskey=${Buffer.alloc(32, 7).toString('base64')}`,
+          AUTH_ISSUER: 'https://login.example.com/',
+          AUTH_AUDIENCE: 'api://gateway',
+          AUTH_JWKS_URI: 'https://login.example.com/jwks',
+        },
+      }).catch((error: Outcome) => error);
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toMatch(/^Cannot start: MONGODB_URI must be set in production/);
+      noStackTrace(outcome.stderr!);
+      // Nothing was started or written: the data folder is as it was made, empty.
+      expect(readdirSync(productionDataDir)).toEqual([]);
+    } finally {
+      await rm(productionDataDir, { recursive: true, force: true });
+    }
   });
 });
 

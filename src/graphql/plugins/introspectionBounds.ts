@@ -13,10 +13,11 @@ import {
 } from 'graphql';
 
 /**
- * Introspection is left out of graphql-armor's depth and cost limits, so it is bounded here on its own: a depth
- * (the standard introspection query of GraphiQL and codegen is 14 fields deep), and at most three list fields
- * along any path (it needs types → fields → args), which stops `fields { type { fields { type { … } } } }` from
- * multiplying. Written by hand because graphql-armor has no list-nesting limit.
+ * Introspection is left out of graphql-armor's depth and cost limits, and graphql-js's own MaxIntrospectionDepthRule
+ * counts only nested fields, interfaces, possibleTypes and inputFields: an `ofType { ofType { … } }` chain of any
+ * depth passed. So it is bounded here on its own: a depth (the standard introspection query of GraphiQL and
+ * codegen is 14 fields deep), and at most three list fields of any kind along a path (it needs types → fields →
+ * args). Written by hand because graphql-armor has neither rule.
  */
 export const MAX_INTROSPECTION_LISTS = 3;
 
