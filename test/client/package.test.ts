@@ -62,6 +62,7 @@ describe('npm pack of clients/web', () => {
   it('carries the kit\'s own README and a manifest fit to publish', async () => {
     const readme = await readFile(path.join(consumer, 'node_modules/@acs-identity-gateway/client/README.md'), 'utf8');
     expect(readme).toContain('createTokenRefresher');
+    expect(readme).toContain('createTeamsTokenRefresher');
     expect(readme).toContain('CORS_ORIGINS');
     const manifest = JSON.parse(await readFile(path.join(consumer, 'node_modules/@acs-identity-gateway/client/package.json'), 'utf8')) as Record<string, any>;
     expect(manifest.private).toBeUndefined();
@@ -72,7 +73,7 @@ describe('npm pack of clients/web', () => {
 
 /** Uses the kit as an app would; the @ts-expect-error lines fail the compile if the types stop rejecting misuse. */
 const KIT_USAGE = `
-import { createTokenRefresher, request, isGatewayError, GatewayError, AbortError, MeDocument, IssueTokenDocument, type IssueTokenMutation, type TokenRefresher } from '@acs-identity-gateway/client';
+import { createTeamsTokenRefresher, createTokenRefresher, request, isGatewayError, GatewayError, AbortError, MeDocument, IssueTokenDocument, type IssueTokenMutation, type RefresherEvent, type TokenRefresher } from '@acs-identity-gateway/client';
 import { IssueTokenDocument as IssueTokenNode } from '@acs-identity-gateway/client/document-nodes';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 
@@ -81,6 +82,15 @@ export const tokenRefresher: TokenRefresher = createTokenRefresher({
   getAuthToken: async ({ forceRefresh, signal }) => (forceRefresh || signal.aborted ? 'fresh' : 'cached'),
   scopes: ['VOIP', 'CHAT'],
   expiresInMinutes: 60,
+});
+
+export const teamsTokenRefresher: TokenRefresher = createTeamsTokenRefresher({
+  endpoint: 'https://identity.example.com/graphql',
+  getAuthToken: () => 'sign-in',
+  getTeamsUserAadToken: async ({ forceRefresh, signal }) => (forceRefresh || signal.aborted ? 'fresh' : 'cached'),
+  onEvent: (event: RefresherEvent) => {
+    if (event.type === 'teams-token') console.log(event.teamsUserId, event.expiresOn);
+  },
 });
 
 export async function usage(): Promise<string | null> {
@@ -92,11 +102,14 @@ export async function usage(): Promise<string | null> {
     await tokenRefresher();
   } catch (error) {
     if (isGatewayError(error, 'RATE_LIMITED')) return String(error.retryAfterSeconds);
+    if (isGatewayError(error, 'TEAMS_TOKEN_INVALID', 'TEAMS_EXCHANGE_DISABLED')) return error.code;
     if (error instanceof GatewayError) return error.code;
     if (error instanceof AbortError) return null;
   }
   // @ts-expect-error unknown scope
   createTokenRefresher({ endpoint: '/graphql', getAuthToken: () => 't', scopes: ['chat'] });
+  // @ts-expect-error no getTeamsUserAadToken
+  createTeamsTokenRefresher({ endpoint: '/graphql', getAuthToken: () => 't' });
   // @ts-expect-error variables missing their required input
   await request(IssueTokenDocument, {}, { endpoint: '/graphql' });
   // @ts-expect-error the result has no such field
@@ -108,9 +121,10 @@ export async function usage(): Promise<string | null> {
 /** The refresher handed to the real SDK credential, whose option type it must satisfy. */
 const SDK_USAGE = `
 import { AzureCommunicationTokenCredential } from '@azure/communication-common';
-import { tokenRefresher } from './kit.js';
+import { teamsTokenRefresher, tokenRefresher } from './kit.js';
 
 const credential = new AzureCommunicationTokenCredential({ tokenRefresher, refreshProactively: true });
+export const teamsCredential = new AzureCommunicationTokenCredential({ tokenRefresher: teamsTokenRefresher, refreshProactively: true });
 export const token: Promise<string> = credential.getToken({ abortSignal: new AbortController().signal }).then((t) => t.token);
 `;
 

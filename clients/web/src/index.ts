@@ -1,6 +1,14 @@
 // @acs-identity-gateway/client: typed operations, a request function and a token refresher for the ACS identity gateway.
-export { createTokenRefresher } from './refresher.js';
-export type { GetAuthToken, RefresherBaseOptions, RefresherEvent, TokenRefresher, TokenRefresherOptions } from './refresher.js';
+export { createTeamsTokenRefresher, createTokenRefresher } from './refresher.js';
+export type {
+  GetAuthToken,
+  GetTeamsUserAadToken,
+  RefresherBaseOptions,
+  RefresherEvent,
+  TeamsTokenRefresherOptions,
+  TokenRefresher,
+  TokenRefresherOptions,
+} from './refresher.js';
 export { request } from './request.js';
 export type { GatewayDocument, RequestOptions } from './request.js';
 export { AbortError, GatewayClientError, GatewayError, GatewayNetworkError, GatewayResponseError, isGatewayError } from './errors.js';

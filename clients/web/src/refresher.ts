@@ -2,9 +2,11 @@ import { abortError, onAbort, sleep, type AbortSignalLike } from './abort.js';
 import { GatewayResponseError, isGatewayError } from './errors.js';
 import {
   CreateUserAndTokenDocument,
+  ExchangeTeamsUserTokenDocument,
   IssueTokenDocument,
   type CommunicationTokenScope,
   type CreateUserAndTokenMutation,
+  type ExchangeTeamsUserTokenMutation,
   type IssueTokenMutation,
 } from './generated-string/graphql.js';
 import { request, type GatewayDocument, type RequestOptions } from './request.js';
@@ -18,6 +20,13 @@ export type TokenRefresher = (abortSignal?: AbortSignalLike) => Promise<string>;
  */
 export type GetAuthToken = (context: { forceRefresh: boolean; signal: AbortSignal }) => string | Promise<string>;
 
+/**
+ * The Teams user's Microsoft Entra ID access token for the ACS Teams scopes (Teams.ManageCalls, Teams.ManageChats).
+ * `forceRefresh` is true after the gateway refused the last one (TEAMS_TOKEN_INVALID): get a new one from Entra,
+ * not MSAL's cached one (`acquireTokenSilent({ forceRefresh: true })`).
+ */
+export type GetTeamsUserAadToken = (context: { forceRefresh: boolean; signal: AbortSignal }) => string | Promise<string>;
+
 /** What happened while refreshing, for logs and UIs; never carries a token. */
 export type RefresherEvent =
   | {
@@ -28,8 +37,17 @@ export type RefresherEvent =
       identity: { id: string; appUserId: string };
       expiresOn: string;
     }
+  | {
+      type: 'teams-token';
+      operation: 'exchangeTeamsUserToken';
+      /** The Teams user's communication identifier, `8:orgid:<Entra object id>`. */
+      teamsUserId: string;
+      expiresOn: string;
+    }
   | { type: 'rate-limited'; operation: string; retryAfterSeconds: number }
-  | { type: 'sign-in-refused'; operation: string };
+  | { type: 'sign-in-refused'; operation: string }
+  /** The gateway refused the Teams user's Entra token (TEAMS_TOKEN_INVALID); a fresh one is asked for once. */
+  | { type: 'teams-token-refused'; operation: string };
 
 /** Options every refresher shares, whatever kind of token it gets. */
 export interface RefresherBaseOptions {
@@ -60,8 +78,11 @@ export interface TokenRefresherOptions extends RefresherBaseOptions {
 /** One gateway operation with the refresher's policies applied: sign-in retry and rate-limit waits. */
 export type GatewayCall = <TResult, TVariables>(document: GatewayDocument<TResult, TVariables>, variables: TVariables) => Promise<TResult>;
 
-/** Gets one ACS token through `call`; the seam for other kinds of token (e.g. Teams users). */
-export type TokenSource = (call: GatewayCall) => Promise<string>;
+/**
+ * Gets one ACS token through `call`; the seam for each kind of token. `signal` fires once every caller waiting for
+ * this refresh has aborted: pass it to anything slow the source awaits besides `call`.
+ */
+export type TokenSource = (call: GatewayCall, context: { signal: AbortSignal }) => Promise<string>;
 
 /**
  * The refresher for an app user's ACS token: issueToken, and createUserAndToken once when the user has no ACS
@@ -87,7 +108,40 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   });
 }
 
-// A Teams-user refresher is this plus a TokenSource calling exchangeTeamsUserToken, once schema.graphql has it.
+export interface TeamsTokenRefresherOptions extends RefresherBaseOptions {
+  getTeamsUserAadToken: GetTeamsUserAadToken;
+}
+
+/**
+ * The refresher for a Teams user's ACS token: exchangeTeamsUserToken with the Entra token from
+ * `getTeamsUserAadToken`, asked once more with `forceRefresh` when the gateway refuses it (TEAMS_TOKEN_INVALID).
+ */
+export function createTeamsTokenRefresher(options: TeamsTokenRefresherOptions): TokenRefresher {
+  if (typeof options.getTeamsUserAadToken !== 'function') throw new TypeError('createTeamsTokenRefresher needs getTeamsUserAadToken.');
+  const emit = eventSink(options.onEvent);
+  return createRefresher(options, async (call, { signal }) => {
+    const exchange = async (forceRefresh: boolean) => {
+      const teamsUserAadToken = await tokenFrom('getTeamsUserAadToken', options.getTeamsUserAadToken, forceRefresh, signal);
+      return (await call(ExchangeTeamsUserTokenDocument, { input: { teamsUserAadToken } })).exchangeTeamsUserToken;
+    };
+    let payload: TeamsPayload;
+    try {
+      payload = await exchange(false);
+    } catch (error) {
+      if (!isGatewayError(error, 'TEAMS_TOKEN_INVALID')) throw error;
+      // Most often MSAL's cache handing out an expired token, or one signed with a key Entra has since rolled over.
+      emit({ type: 'teams-token-refused', operation: error.operation ?? 'ExchangeTeamsUserToken' });
+      payload = await exchange(true);
+    }
+    const { token, expiresOn } = checkedToken('exchangeTeamsUserToken', payload?.accessToken);
+    const teamsUserId = payload?.teamsUserId;
+    if (typeof teamsUserId !== 'string' || teamsUserId.length === 0) {
+      throw new GatewayResponseError('exchangeTeamsUserToken', 200, 'unexpected-shape', 'the gateway answered without the Teams user\'s id.');
+    }
+    emit({ type: 'teams-token', operation: 'exchangeTeamsUserToken', teamsUserId, expiresOn });
+    return token;
+  });
+}
 
 /**
  * The policies around a TokenSource: concurrent calls share one refresh; each call may abort on its own, and
@@ -100,7 +154,7 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
   let shared: { promise: Promise<string>; controller: AbortController; waiting: number } | undefined;
 
   const refreshOnce = async (signal: AbortSignal): Promise<string> => {
-    let authToken = await authTokenFrom(options.getAuthToken, false, signal);
+    let authToken = await tokenFrom('getAuthToken', options.getAuthToken, false, signal);
     let askedAgain = false;
     let rateLimitRetries = 0;
     const requestOptions: RequestOptions = {
@@ -119,7 +173,7 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
           if (isGatewayError(error, 'UNAUTHENTICATED') && !askedAgain) {
             askedAgain = true;
             emit({ type: 'sign-in-refused', operation: error.operation ?? 'request' });
-            authToken = await authTokenFrom(options.getAuthToken, true, signal);
+            authToken = await tokenFrom('getAuthToken', options.getAuthToken, true, signal);
             continue;
           }
           if (isGatewayError(error, 'RATE_LIMITED') && rateLimitRetries < maxRetries) {
@@ -135,7 +189,7 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
         }
       }
     };
-    return source(call);
+    return source(call, { signal });
   };
 
   return (abortSignal) => {
@@ -185,10 +239,11 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
   };
 }
 
-async function authTokenFrom(getAuthToken: GetAuthToken, forceRefresh: boolean, signal: AbortSignal): Promise<string> {
-  // getAuthToken may ignore the signal; the refresh stops at abort all the same.
-  const token = await raceAbort(Promise.resolve().then(() => getAuthToken({ forceRefresh, signal })), signal);
-  if (typeof token !== 'string' || token.length === 0) throw new TypeError('getAuthToken must resolve to a non-empty string.');
+/** Asks the app for a token (getAuthToken, getTeamsUserAadToken) and checks it is one. */
+async function tokenFrom(name: string, get: GetAuthToken | GetTeamsUserAadToken, forceRefresh: boolean, signal: AbortSignal): Promise<string> {
+  // The app's function may ignore the signal; the refresh stops at abort all the same.
+  const token = await raceAbort(Promise.resolve().then(() => get({ forceRefresh, signal })), signal);
+  if (typeof token !== 'string' || token.length === 0) throw new TypeError(`${name} must resolve to a non-empty string.`);
   return token;
 }
 
@@ -209,20 +264,29 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 type TokenPayload = IssueTokenMutation['issueToken'] | CreateUserAndTokenMutation['createUserAndToken'] | null | undefined;
+type TeamsPayload = ExchangeTeamsUserTokenMutation['exchangeTeamsUserToken'] | null | undefined;
 
 /** Checks the answer before handing it to the SDK, whose own error for a bad token is far less clear. */
 function accepted(operation: 'issueToken' | 'createUserAndToken', payload: TokenPayload, created: boolean, emit: (event: RefresherEvent) => void): string {
-  const token = payload?.accessToken?.token;
-  const expiresOn = payload?.accessToken?.expiresOn;
+  const { token, expiresOn } = checkedToken(operation, payload?.accessToken);
   const identity = payload?.identity;
-  if (typeof token !== 'string' || token.length > 16_384 || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
-    throw new GatewayResponseError(operation, 200, 'unexpected-shape', 'the gateway did not answer with an ACS token.');
-  }
-  if (typeof expiresOn !== 'string' || Number.isNaN(Date.parse(expiresOn)) || typeof identity?.id !== 'string' || typeof identity.appUserId !== 'string') {
-    throw new GatewayResponseError(operation, 200, 'unexpected-shape', 'the gateway answered without the token\'s expiry or identity.');
+  if (typeof identity?.id !== 'string' || typeof identity.appUserId !== 'string') {
+    throw new GatewayResponseError(operation, 200, 'unexpected-shape', 'the gateway answered without the token\'s identity.');
   }
   emit({ type: 'token', operation, created, identity: { id: identity.id, appUserId: identity.appUserId }, expiresOn });
   return token;
+}
+
+function checkedToken(operation: string, accessToken: { token?: unknown; expiresOn?: unknown } | null | undefined): { token: string; expiresOn: string } {
+  const token = accessToken?.token;
+  const expiresOn = accessToken?.expiresOn;
+  if (typeof token !== 'string' || token.length > 16_384 || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
+    throw new GatewayResponseError(operation, 200, 'unexpected-shape', 'the gateway did not answer with an ACS token.');
+  }
+  if (typeof expiresOn !== 'string' || Number.isNaN(Date.parse(expiresOn))) {
+    throw new GatewayResponseError(operation, 200, 'unexpected-shape', 'the gateway answered without the token\'s expiry.');
+  }
+  return { token, expiresOn };
 }
 
 function eventSink(onEvent: ((event: RefresherEvent) => void) | undefined): (event: RefresherEvent) => void {
