@@ -1,0 +1,50 @@
+// Every extensions.code a client can see: the README's error table lists exactly the codes the gateway lets
+// through, and each request-level one is produced here by a real request.
+import { readFileSync } from 'node:fs';
+import { CLIENT_ERROR_CODES } from '../../src/graphql/formatError.js';
+import { errorCode, graphql } from '../harness/graphqlClient.js';
+import { startHarness, type Harness } from '../harness/gatewayHarness.js';
+
+const readmeCodes = () => {
+  const table = readFileSync('README.md', 'utf8').split('These are all the codes a client can see:')[1]!.split('\n\n')[1]!;
+  return [...table.matchAll(/^\| `([A-Z_]+)`/gm)].map((match) => match[1]!);
+};
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ name: 'error_codes', env: { INTROSPECTION: 'false' } });
+});
+afterAll(() => h?.stop());
+
+const post = async (body: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+  return { status: response.status, code: json.errors?.[0]?.extensions?.code };
+};
+
+describe('error codes', () => {
+  it('the README lists exactly the codes the gateway lets through to clients', () => {
+    expect([...readmeCodes()].sort()).toEqual([...CLIENT_ERROR_CODES].sort());
+  });
+
+  it.each([
+    ['GRAPHQL_PARSE_FAILED', { query: '{ me { ' }, 400, ''],
+    ['GRAPHQL_VALIDATION_FAILED', { query: '{ nope }' }, 400, ''],
+    ['GRAPHQL_VALIDATION_FAILED', { query: '{ __schema { queryType { name } } }' }, 400, ''],
+    ['BAD_REQUEST', '{"query": ', 400, ''],
+    ['BAD_REQUEST', { variables: {} }, 400, ''],
+    ['OPERATION_RESOLUTION_FAILURE', { query: 'query A { __typename } query B { __typename }' }, 400, ''],
+    ['PERSISTED_QUERY_NOT_SUPPORTED', { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }, 200, ''],
+    ['UNAUTHENTICATED', { query: '{ me { id } }' }, 401, 'Bearer not-a-jwt'],
+  ] as const)('%s for %j', async (code, body, status, authorization) => {
+    const answer = await post(body, authorization ? { authorization } : {});
+    expect(answer).toEqual({ status, code });
+  });
+
+  it('BAD_USER_INPUT for an object where an id belongs, FORBIDDEN for another user, IDENTITY_NOT_FOUND without an identity', async () => {
+    const alice = await h.tokenFor('codes-alice');
+    expect(errorCode(await graphql(h.gateway.url, 'mutation($v: ID) { createUser(input: { appUserId: $v }) { created } }', { v: { $ne: null } }, alice))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await graphql(h.gateway.url, 'mutation { createUser(input: { appUserId: "bob" }) { created } }', {}, alice))).toBe('FORBIDDEN');
+    expect(errorCode(await graphql(h.gateway.url, 'mutation { issueToken(input: { scopes: [CHAT] }) { accessToken { token } } }', {}, alice))).toBe('IDENTITY_NOT_FOUND');
+  });
+});
