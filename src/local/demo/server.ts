@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { findRepoRoot } from '../embeddedMongo/repoRoot.js';
-import { contentSecurityPolicy, renderDemoPage } from './page.js';
+import { BROWSER_BUNDLE_OPTIONS, loadEsbuild, PAGE_SECURITY_HEADERS } from '../browserPage.js';
+import { demoContentSecurityPolicy, renderDemoPage } from './page.js';
 
 export interface DemoServerOptions {
   /** The gateway's GraphQL endpoint the page calls, cross-origin. */
@@ -18,12 +19,6 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-};
 
 /**
  * Serves the client kit's demo page (clients/web/demo), bundled once at start by esbuild, a development dependency.
@@ -35,23 +30,23 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const assets = await bundle();
   const version = createHash('sha256').update(assets['demo.js'].body).update(assets['demo.css'].body).digest('hex').slice(0, 12);
   const page = renderDemoPage(gateway.href, version);
-  const csp = contentSecurityPolicy(gateway.origin);
+  const csp = demoContentSecurityPolicy(gateway.origin);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD' });
+      res.writeHead(405, { ...PAGE_SECURITY_HEADERS, allow: 'GET, HEAD' });
       res.end();
       return;
     }
     const send = (type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra });
+      res.writeHead(200, { ...PAGE_SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (url.pathname === '/') return send('text/html; charset=utf-8', page, { 'content-security-policy': csp });
     const asset = url.pathname === '/demo.js' ? assets['demo.js'] : url.pathname === '/demo.css' ? assets['demo.css'] : undefined;
     if (asset) return send(asset.type, asset.body);
-    res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+    res.writeHead(404, { ...PAGE_SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not found');
   });
   await new Promise<void>((resolve, reject) => {
@@ -71,23 +66,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
 }
 
 async function bundle(): Promise<Record<'demo.js' | 'demo.css', { type: string; body: Buffer }>> {
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch (error) {
-    throw new Error('The demo page needs esbuild, a development dependency: run `npm ci` without --omit=dev.', { cause: error });
-  }
+  const esbuild = await loadEsbuild('The demo page');
   const demoDir = path.join(findRepoRoot(), 'clients', 'web', 'demo');
   const result = await esbuild.build({
+    ...BROWSER_BUNDLE_OPTIONS,
     entryPoints: [path.join(demoDir, 'main.ts')],
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'silent',
   });
   return {
     'demo.js': { type: 'text/javascript; charset=utf-8', body: Buffer.from(result.outputFiles[0]!.contents) },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { BROWSER_BUNDLE_OPTIONS, loadEsbuild } from '../browserPage.js';
 import { CLIENT_ENTRY_SOURCE } from './clientEntry.js';
 
 export interface GraphiqlAsset {
@@ -73,23 +74,11 @@ function bundleVersion(require: NodeJS.Require): string {
 }
 
 async function build(projectRoot: string): Promise<Map<AssetName, Uint8Array>> {
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch (error) {
-    throw new Error('GraphiQL needs esbuild, a development dependency (installed with tsx); run `npm ci` without --omit=dev.', { cause: error });
-  }
+  const esbuild = await loadEsbuild('GraphiQL');
   const common = {
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
+    ...BROWSER_BUNDLE_OPTIONS,
     outdir: path.join(projectRoot, 'graphiql-out'), // required by esbuild for naming; nothing is written
     absWorkingDir: projectRoot,
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'silent',
   } as const;
   const [page, workers] = await Promise.all([
     esbuild.build({

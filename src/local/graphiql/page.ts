@@ -1,3 +1,5 @@
+import { contentSecurityPolicy } from '../browserPage.js';
+
 /** Where the bundle's files are served; exact routes, one per file. */
 export const ASSET_PATH = '/graphiql/';
 
@@ -6,18 +8,7 @@ export const ASSET_PATH = '/graphiql/';
  * lines with style attributes and injects <style> elements at run time. Fonts come as data: URLs
  * inside the CSS.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "worker-src 'self'",
-  "connect-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({ connect: "'self'", style: "'self' 'unsafe-inline'", worker: "'self'", font: "'self' data:" });
 
 export function renderPage(version: string): string {
   const asset = (name: string) => `${ASSET_PATH}${name}?v=${encodeURIComponent(version)}`;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ASSET_NAMES, loadGraphiqlBundle, type AssetName } from './bundle.js';
 import { ASSET_PATH, CONTENT_SECURITY_POLICY, PAGE_CSS, renderPage, renderUnavailablePage } from './page.js';
 import type { RouteHandler } from '../../http/server.js';
+import { PAGE_SECURITY_HEADERS } from '../browserPage.js';
 
 /**
  * Serves GraphiQL at GET /graphql to browsers (Accept prefers text/html) and its bundle under /graphiql/.
@@ -17,20 +18,14 @@ export function addGraphiqlRoutes(routes: Record<string, RouteHandler>): void {
   };
   for (const name of ASSET_NAMES) routes[`${ASSET_PATH}${name}`] = (req, res) => serveAsset(req, res, name);
   routes[`${ASSET_PATH}page.css`] = (_req, res) => {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' });
+    res.writeHead(200, { ...PAGE_SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' });
     res.end(PAGE_CSS);
   };
 }
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-};
 
 async function servePage(res: ServerResponse): Promise<void> {
-  const headers = { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY };
+  const headers = { ...PAGE_SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CONTENT_SECURITY_POLICY };
   let version: string;
   try {
     ({ version } = await loadGraphiqlBundle());
@@ -54,7 +49,7 @@ async function serveAsset(req: IncomingMessage, res: ServerResponse, name: Asset
   const etag = `"${version}"`;
   // The page links assets with ?v=<version>, so a versioned URL never changes content.
   const cacheControl = new URL(req.url ?? '', 'http://localhost').searchParams.get('v') === version ? 'public, max-age=31536000, immutable' : 'no-cache';
-  const headers = { ...SECURITY_HEADERS, 'content-type': asset.contentType, 'cache-control': cacheControl, etag };
+  const headers = { ...PAGE_SECURITY_HEADERS, 'content-type': asset.contentType, 'cache-control': cacheControl, etag };
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers);
     res.end();
