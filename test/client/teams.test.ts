@@ -1,9 +1,6 @@
 // The kit's Teams refresher inside the real AzureCommunicationTokenCredential (@azure/communication-common), against
 // the real gateway, the emulator's Teams route (trusting the development issuer, as `npm start` does) and the
 // suite's database over HTTP. getTeamsUserAadToken stands in for MSAL: it mints development Teams tokens.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { AzureCommunicationTokenCredential } from '@azure/communication-common';
 import { decodeJwt } from 'jose';
 import {
@@ -15,38 +12,31 @@ import {
   type RefresherEvent,
   type TokenRefresher,
 } from '@acs-identity-gateway/client';
-import { devObjectId, loadDevIssuer, type DevIssuer, type DevTeamsTokenClaims } from '../../src/local/devIssuer.js';
-import { startHarness, type Harness } from '../harness/gatewayHarness.js';
+import { devObjectId, type DevIssuer, type DevTeamsTokenClaims } from '../../src/local/devIssuer.js';
+import type { Harness } from '../harness/gatewayHarness.js';
+import { startTeamsHarness, type TeamsHarness } from '../harness/teamsHarness.js';
 import { waitFor } from '../harness/net.js';
 
 let h: Harness;
 let dev: DevIssuer;
 /** A development issuer of its own, whose keys nobody trusts: an Entra token signed before a key rollover. */
 let forger: DevIssuer;
-let forgerDir: string;
+let teamsStack: TeamsHarness;
 const credentials: AzureCommunicationTokenCredential[] = [];
 /** Every token this file hands out or gets back, to look for in the logs and the events. */
 const secrets = new Set<string>();
 const allEvents: RefresherEvent[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({
-    name: 'client_teams',
-    emulator: async (dataDir) => {
-      dev = await loadDevIssuer(dataDir);
-      return { teamsJwks: dev.jwks };
-    },
-  });
-  forgerDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-forger-'));
-  forger = await loadDevIssuer(forgerDir);
+  teamsStack = await startTeamsHarness({ name: 'client_teams' });
+  ({ h, dev, forger } = teamsStack);
 });
 afterEach(() => {
   for (const credential of credentials.splice(0)) credential.dispose();
   h.emulator.setFaults({});
 });
 afterAll(async () => {
-  await h?.stop();
-  await rm(forgerDir, { recursive: true, force: true });
+  await teamsStack?.stop();
 });
 
 /** The caller's sign-in token for the gateway, carrying the Entra object id the Teams token must match. */

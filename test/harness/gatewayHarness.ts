@@ -57,15 +57,7 @@ export async function startHarness({ name, env: extraEnv = {}, emulator: emulato
   };
   const instances: RunningGateway[] = [];
   const launch = async (overrides: Record<string, string> = {}) => {
-    const logger = createLogger({
-      level: 'debug',
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-          done();
-        },
-      }),
-    });
+    const logger = collectingLogger(logLines);
     const instance = await startGateway(loadConfig({ ...env, ...overrides }), { logger });
     instances.push(instance);
     return instance;
@@ -102,4 +94,17 @@ export async function startHarness({ name, env: extraEnv = {}, emulator: emulato
     },
   };
   return harness;
+}
+
+/** A gateway logger whose every line lands in `lines`, for checks that secrets never reach the logs. */
+export function collectingLogger(lines: string[], level = 'debug') {
+  return createLogger({
+    level,
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    }),
+  });
 }

@@ -4,12 +4,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { startGateway, type RunningGateway } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { collectingLogger } from '../harness/gatewayHarness.js';
 import { errorCode, graphql } from '../harness/graphqlClient.js';
 import { uniqueDbUri } from '../support/mongo.js';
 
@@ -25,15 +24,7 @@ const logLines: string[] = [];
 beforeAll(async () => {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-teams-dev-'));
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        done();
-      },
-    }),
-  });
+  const logger = collectingLogger(logLines, 'info');
   // No ACS and no identity provider configured: the embedded emulator and the development issuer, as with `npm start`.
   gateway = await startGateway(loadConfig({ NODE_ENV: 'development', PORT: '0', DATA_DIR: dataDir, MONGODB_URI: uniqueDbUri('teams_dev') }), { logger });
 }, 180_000);

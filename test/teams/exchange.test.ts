@@ -1,14 +1,12 @@
 // exchangeTeamsUserToken against the real stack: the SDK, the emulator's Teams route checking signatures against the
 // development issuer's keys, real HTTP to the gateway and the suite's MongoDB.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import mongoose from 'mongoose';
 import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
-import { devObjectId, loadDevIssuer, type DevIssuer, type DevTeamsTokenClaims } from '../../src/local/devIssuer.js';
+import { devObjectId, type DevIssuer, type DevTeamsTokenClaims } from '../../src/local/devIssuer.js';
 import { errorCode, graphql } from '../harness/graphqlClient.js';
-import { startHarness, type Harness } from '../harness/gatewayHarness.js';
+import type { Harness } from '../harness/gatewayHarness.js';
+import { startTeamsHarness, type TeamsHarness } from '../harness/teamsHarness.js';
 
 const EXCHANGE = `mutation Exchange($input: ExchangeTeamsUserTokenInput!) {
   exchangeTeamsUserToken(input: $input) { teamsUserId accessToken { token expiresOn } }
@@ -18,25 +16,16 @@ let h: Harness;
 let dev: DevIssuer;
 /** A development issuer of its own, whose keys nobody trusts. */
 let forger: DevIssuer;
-let forgerDir: string;
+let teamsStack: TeamsHarness;
 /** Every token this file hands out or gets back, to look for in the logs and the audit trail. */
 const secrets = new Set<string>();
 
 beforeAll(async () => {
-  h = await startHarness({
-    name: 'teams_exchange',
-    // As `npm start` does: the emulator's Teams route trusts the development issuer of the gateway's DATA_DIR.
-    emulator: async (dataDir) => {
-      dev = await loadDevIssuer(dataDir);
-      return { teamsJwks: dev.jwks };
-    },
-  });
-  forgerDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-forger-'));
-  forger = await loadDevIssuer(forgerDir);
+  teamsStack = await startTeamsHarness({ name: 'teams_exchange' });
+  ({ h, dev, forger } = teamsStack);
 });
 afterAll(async () => {
-  await h?.stop();
-  await rm(forgerDir, { recursive: true, force: true });
+  await teamsStack?.stop();
 });
 
 /** A caller signed in through the gateway's OIDC provider, with the Entra object id claim. */
