@@ -69,6 +69,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       tokensIssued: 0,
       requests: 0,
       faultsInjected: 0,
+      rateLimited: 0,
       requestsByOperation: Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>,
     },
     ...(lifetime !== undefined && { tokenLifetimeMs: lifetime * 1000 }),

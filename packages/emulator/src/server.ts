@@ -71,7 +71,12 @@ export function createHandler(opts: PipelineOptions) {
     if (!route) throw notFound();
     const host = headerValue(req, 'host') ?? '';
     const apiVersion = checkRouteApiVersion(route, new URLSearchParams(query).get('api-version'), `${o.scheme}://${host}${path}`);
-    ctx.limiter.take(route.op);
+    try {
+      ctx.limiter.take(route.op);
+    } catch (throttled) {
+      ctx.counters.rateLimited += 1;
+      throw throttled;
+    }
     return route.handle(ctx, {
       apiVersion,
       body: parseJson(body),

@@ -105,6 +105,8 @@ export interface EmulatorStats {
   requestsByOperation: Record<Operation, number>;
   /** Requests answered with an injected 429, 5xx instead of being served. */
   faultsInjected: number;
+  /** Requests answered 429 because their operation's rate limit for the window was used up. */
+  rateLimited: number;
 }
 
 export interface RunningEmulator {

@@ -45,6 +45,7 @@ describe('faults and throttling', () => {
     const retryAfter = Number(third.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(30);
+    expect(emu.stats()).toMatchObject({ rateLimited: 1, faultsInjected: 0 });
     // Other operations keep their own budget.
     const id = emu.listIdentities()[0]!.id;
     const issued = await rawRequest(emu, {
