@@ -1,8 +1,13 @@
 import type { Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import type { GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
@@ -45,6 +50,11 @@ export function createApolloServer({ schema, config, httpServer, logger, metrics
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownTimeoutMs }),
       ApolloServerPluginLandingPageDisabled(),
+      // No field carries a cache hint and graphqlRoute answers every request no-store, so Apollo's cache-control
+      // plugin has nothing to work out; installed, it wraps every field's resolver to do so.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      inlineTraceWhenAsked(),
       observabilityPlugin(logger, metrics),
       entityLimitsPlugin({ maxRepresentations: config.queryLimits.maxEntityRepresentations, maxCost: config.queryLimits.maxCost }),
       rateLimitPlugin(rateLimits, metrics, config.queryLimits.maxEntityRepresentations),
@@ -52,4 +62,17 @@ export function createApolloServer({ schema, config, httpServer, logger, metrics
     ],
     logger: { debug: () => {}, info: () => {}, warn: (message) => logger.warn(message), error: (message) => logger.error(message) },
   });
+}
+
+/**
+ * Federated traces (ftv1) for a router that asks for them, as Apollo installs for a subgraph, except that the
+ * trace tree is built only for a request that asks: Apollo's plugin builds one for every request before it
+ * looks at the header.
+ */
+function inlineTraceWhenAsked(): ApolloServerPlugin<GatewayContext> {
+  const inlineTrace = ApolloServerPluginInlineTrace() as ApolloServerPlugin<GatewayContext>;
+  return {
+    requestDidStart: async (requestContext) =>
+      requestContext.request.http?.headers.get('apollo-federation-include-trace') === 'ftv1' ? inlineTrace.requestDidStart?.(requestContext) : undefined,
+  };
 }

@@ -49,6 +49,8 @@ export function graphqlRoute(options: GraphqlRouteOptions): RouteHandler {
 
   return async (req, res, url) => {
     res.setHeader('x-request-id', requestIdOf(req));
+    // Answers carry tokens and identities: no cache may keep them (Apollo's cache-control plugin is off).
+    res.setHeader('cache-control', 'no-store');
     if (await cors(req, res)) return;
     let body: unknown;
     try {
