@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -79,6 +80,47 @@ describe('query limits', () => {
     expect(form.status).toBe(400);
     const preflighted = await fetch(`${h.gateway.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true' } });
     expect(preflighted.status).toBe(200);
+  });
+});
+
+describe('answers', () => {
+  it('are never to be cached, a token answer included', async () => {
+    const token = await h.tokenFor('no-store');
+    await h.gql(CREATE_USER, {}, token);
+    const issued = await h.gql(ISSUE_TOKEN, {}, token);
+    expect(issued.data).toMatchObject({ issueToken: { accessToken: { token: expect.any(String) } } });
+    expect(issued.headers.get('cache-control')).toBe('no-store');
+    expect((await h.gql('{ __typename }')).headers.get('cache-control')).toBe('no-store');
+    const refused = await post(h.gateway.url, '{not json');
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('refuse a body over MAX_REQUEST_BYTES, declared or streamed, and the gateway stays up', async () => {
+    const big = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(110_000) } });
+    const declared = await post(h.gateway.url, big);
+    expect(declared.status).toBe(413);
+    // Without a length, the body is read until it passes the limit, and then its connection is dropped.
+    const streamed = await new Promise<string>((resolve) => {
+      const req = httpRequest(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => resolve(`status ${res.statusCode}`));
+      req.on('error', () => resolve('dropped'));
+      for (let i = 0; i < 12; i++) req.write('x'.repeat(10_000));
+      req.end();
+    });
+    expect(['dropped', 'status 413']).toContain(streamed);
+    expect((await fetch(new URL('/healthz', h.gateway.url))).status).toBe(200);
+  });
+
+  it('carry a federated trace (ftv1) only when a router asks for one', async () => {
+    const token = await h.tokenFor('traced');
+    await h.gql(CREATE_USER, {}, token);
+    const me = JSON.stringify({ query: 'query { me { id } }' });
+    const asked = await post(h.gateway.url, me, { authorization: `Bearer ${token}`, 'apollo-federation-include-trace': 'ftv1' });
+    const traced = (await asked.json()) as { data?: { me?: { id?: string } }; extensions?: { ftv1?: unknown } };
+    expect(traced.data?.me?.id).toMatch(/^8:acs:/);
+    expect(typeof traced.extensions?.ftv1).toBe('string');
+    const plain = await post(h.gateway.url, me, { authorization: `Bearer ${token}` });
+    expect(((await plain.json()) as { extensions?: unknown }).extensions).toBeUndefined();
   });
 });
 
