@@ -43,10 +43,14 @@ export interface AcsToken {
   expiresOn: Date;
 }
 
+/** A proxy: it delegates to the tracer provider once tracing registers one (observability/tracing.ts). */
+const tracer = trace.getTracer('acs-identity-gateway');
+
 /** The gateway's narrow view of ACS Identity: the real SDK underneath, with timeouts and stable errors. */
 export class AcsIdentityClient {
   readonly resourceKey: string;
   readonly endpoint: string;
+  private readonly host: string;
   private readonly sdk: CommunicationIdentityClient;
 
   private readonly customIds: CustomIdCreator | null;
@@ -57,6 +61,7 @@ export class AcsIdentityClient {
     const { credential } = options;
     this.resourceKey = options.resourceKey;
     this.endpoint = credential.endpoint;
+    this.host = new URL(credential.endpoint).hostname;
     const keyOrToken =
       credential.kind === 'connectionString'
         ? parseConnectionString(credential.connectionString).credential
@@ -155,8 +160,7 @@ export class AcsIdentityClient {
    * ACS's own error messages (they can quote request bodies).
    */
   private call<T>(operation: AcsOperation, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const attributes = { 'acs.operation': operation, 'server.address': new URL(this.endpoint).hostname };
-    const tracer = trace.getTracer('acs-identity-gateway');
+    const attributes = { 'acs.operation': operation, 'server.address': this.host };
     return tracer.startActiveSpan(`acs.${operation}`, { attributes }, async (span) => {
       const started = performance.now();
       try {
