@@ -34,6 +34,35 @@ describe('the token cache', () => {
     await recordFigures('tokenCache', { requests: 22, acsTokenCalls: h.emulator.stats().tokensIssued - issuedBefore });
   });
 
+  it('makes one ACS call for concurrent first requests of one entry on an instance, and a new one after a revoke', async () => {
+    const user = await h.tokenFor('storming-user');
+    await h.gql('mutation { createUser { created } }', {}, user);
+    const issuedBefore = h.emulator.stats().tokensIssued;
+    h.emulator.setFaults({ byOperation: { issue: { latencyMs: 300 } } });
+    try {
+      const first = await Promise.all(Array.from({ length: 20 }, () => h.gql(ISSUE, {}, user)));
+      expect(new Set(first.map(tokenOf)).size).toBe(1);
+      expect(h.emulator.stats().tokensIssued).toBe(issuedBefore + 1);
+
+      // Requests that read the mapping after a revoke never wait for a call begun before it.
+      const user2 = await h.tokenFor('storming-user-2');
+      await h.gql('mutation { createUser { created } }', {}, user2);
+      const before = h.emulator.stats().tokensIssued;
+      const early = Promise.all(Array.from({ length: 5 }, () => h.gql(ISSUE, {}, user2)));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await h.gql('mutation { revokeTokens { revokedAt } }', {}, user2)).errors).toBeUndefined();
+      const late = await Promise.all(Array.from({ length: 5 }, () => h.gql(ISSUE, {}, user2)));
+      const earlyTokens = new Set((await early).map(tokenOf));
+      expect(earlyTokens.size).toBe(1);
+      expect(new Set(late.map(tokenOf)).size).toBe(1);
+      expect(earlyTokens.has(tokenOf(late[0]!))).toBe(false);
+      expect(h.emulator.stats().tokensIssued).toBe(before + 2);
+      expect(await h.introspect(tokenOf(late[0]!))).toMatchObject({ active: true });
+    } finally {
+      h.emulator.setFaults({});
+    }
+  });
+
   it('never serves a token issued before revokeTokens or deleteUser, on any instance', async () => {
     const other = await h.startInstance();
     const user = await h.tokenFor('revoked-user');

@@ -1,9 +1,9 @@
-import type { AcsIdentityClient } from '../../acs/acsIdentityClient.js';
+import type { AcsIdentityClient, AcsToken } from '../../acs/acsIdentityClient.js';
 import type { AppUserRef } from '../appUser.js';
 import type { MappingStore } from '../mapping/mappingStore.js';
 import type { TokenRequest } from '../tokenRequest.js';
 import { toTokenView, toView, type IssuedToken } from '../views.js';
-import type { CacheLookup, TokenCache } from './tokenCache.js';
+import { cacheKeyOf, type CacheLookup, type TokenCache } from './tokenCache.js';
 import type { TokenSource } from './tokenSource.js';
 
 /**
@@ -12,6 +12,14 @@ import type { TokenSource } from './tokenSource.js';
  * any instance is honoured at once.
  */
 export class CachedTokens implements TokenSource {
+  /**
+   * ACS calls under way, by cache entry and the mapping's identity and revocation count: requests that miss the
+   * cache while one is under way wait for it instead of calling ACS too (in a reconnect storm, a user's devices
+   * ask at once). Within this process only; another instance makes its own call. Written by hand: a map of
+   * promises, emptied as each call settles.
+   */
+  private readonly inFlight = new Map<string, Promise<AcsToken>>();
+
   constructor(
     private readonly acs: AcsIdentityClient,
     private readonly mappings: MappingStore,
@@ -29,15 +37,35 @@ export class CachedTokens implements TokenSource {
     };
     const cached = forceRefresh ? null : await this.cache.get(lookup);
     if (cached) return { identity: toView(mapping), accessToken: toTokenView(cached, request) };
-
-    // Stored under the revocation count read before ACS was asked: a revoke racing this call leaves the mapping
-    // with a higher count, and the entry is never served.
-    const token = await this.acs.getToken(mapping.acsId, request.acsScopes, request.expiresInMinutes);
-    await this.cache.put(lookup, token);
+    // A forced refresh asks ACS itself, and others do not wait for it.
+    const token = forceRefresh ? await this.fetch(lookup, request) : await this.shared(lookup, request);
     return { identity: toView(mapping), accessToken: toTokenView(token, request) };
   }
 
   forget(user: AppUserRef): Promise<void> {
     return this.cache.dropUser(user);
+  }
+
+  /**
+   * The call under way for this entry, or a new one. The key holds the revocation count read before the call,
+   * so a request that read the mapping after a revoke never waits for a call begun before it.
+   */
+  private shared(lookup: CacheLookup, request: TokenRequest): Promise<AcsToken> {
+    const key = `${cacheKeyOf(lookup)} ${lookup.acsId} ${lookup.revocations}`;
+    const under = this.inFlight.get(key);
+    if (under) return under;
+    const call = this.fetch(lookup, request).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, call);
+    return call;
+  }
+
+  /**
+   * Stored under the revocation count read before ACS was asked: a revoke racing this call leaves the mapping
+   * with a higher count, and the entry is never served.
+   */
+  private async fetch(lookup: CacheLookup, request: TokenRequest): Promise<AcsToken> {
+    const token = await this.acs.getToken(lookup.acsId, request.acsScopes, request.expiresInMinutes);
+    await this.cache.put(lookup, token);
+    return token;
   }
 }

@@ -41,7 +41,7 @@ export class TokenCache {
   ) {}
 
   async get(lookup: CacheLookup): Promise<AcsToken | null> {
-    const cacheKey = keyOf(lookup);
+    const cacheKey = cacheKeyOf(lookup);
     const entry = this.local.get(cacheKey) ?? (await this.loadShared(cacheKey));
     if (!entry || entry.acsId !== lookup.acsId) return null;
     if (entry.revocations !== lookup.revocations) return null;
@@ -67,7 +67,7 @@ export class TokenCache {
   }
 
   async put(lookup: CacheLookup, token: AcsToken): Promise<void> {
-    const cacheKey = keyOf(lookup);
+    const cacheKey = cacheKeyOf(lookup);
     const { acsId, revocations } = lookup;
     this.remember(cacheKey, { acsId, revocations, expiresOn: token.expiresOn, token: token.token, owner: appUserKey(lookup.user) });
     const sealed = this.cipher.seal(token.token, cacheKey);
@@ -97,7 +97,8 @@ interface LocalEntry {
   owner: string;
 }
 
-function keyOf({ user, scopes, expiresInMinutes }: CacheLookup): string {
+/** The entry a lookup names: issuer, app user, scopes (in any order) and lifetime, hashed. */
+export function cacheKeyOf({ user, scopes, expiresInMinutes }: CacheLookup): string {
   const material = JSON.stringify([user.issuer, user.appUserId, [...scopes].sort(), expiresInMinutes]);
   return createHash('sha256').update(material).digest('base64url');
 }
