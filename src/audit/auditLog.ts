@@ -73,7 +73,11 @@ export class AuditLog {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, 500);
       try {
-        await this.model.insertMany(batch.map((write) => write.document), { ordered: true, lean: true });
+        // Driver calls: the documents are built above, so mongoose has nothing to cast or validate; a lone event
+        // goes by insertOne, which skips the bulk-write machinery insertMany sets up for every call.
+        const documents = batch.map((write) => write.document);
+        if (documents.length === 1) await this.model.collection.insertOne(documents[0]!);
+        else await this.model.collection.insertMany(documents, { ordered: true });
         for (const write of batch) write.settle();
       } catch (error) {
         for (const write of batch) write.settle(error);
