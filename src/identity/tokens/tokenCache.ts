@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AcsToken } from '../../acs/acsIdentityClient.js';
 import { appUserKey, type AppUserRef } from '../appUser.js';
-import type { CachedTokenModel } from './cachedTokenModel.js';
+import type { CachedTokenModel, CachedTokenRecord } from './cachedTokenModel.js';
 import type { TokenCipher } from './tokenCipher.js';
 
 export interface TokenCacheOptions {
@@ -50,7 +50,8 @@ export class TokenCache {
   }
 
   private async loadShared(cacheKey: string): Promise<LocalEntry | null> {
-    const stored = await this.model.findById(cacheKey).lean().exec();
+    // A driver call by _id, as for mappings (see MappingStore).
+    const stored = await this.model.collection.findOne<CachedTokenRecord>({ _id: cacheKey as never });
     const token = stored && this.cipher.open(stored, cacheKey);
     if (!stored || token === null) return null;
     // Entries stored before the count existed have none, and are never served.
