@@ -8,11 +8,13 @@ export interface ExpiryOptions {
 }
 
 const TOKEN_CACHE = 'token_cache';
+const TOKEN_LEASES = 'token_leases';
 const AUDIT_EVENTS = 'audit_events';
 const RETENTION_INDEX = 'retention_ttl';
 
 /**
- * Rows nobody needs once expired leave by themselves: cached tokens past their expiry, and audit events past
+ * Rows nobody needs once expired leave by themselves: cached tokens past their expiry, claims on ACS calls past
+ * theirs, and audit events past
  * AUDIT_RETENTION_DAYS. On MongoDB, TTL indexes do it; on FerretDB the returned sweep does, on the reconcile
  * schedule (one instance at a time).
  */
@@ -22,10 +24,12 @@ export async function setUpExpiry(connection: Connection, { ferretDb, auditReten
     return async () => {
       const now = Date.now();
       await connection.collection(TOKEN_CACHE).deleteMany({ expiresOn: trusted({ $lt: new Date(now) }) });
+      await connection.collection(TOKEN_LEASES).deleteMany({ until: trusted({ $lt: new Date(now) }) });
       if (retentionMs > 0) await connection.collection(AUDIT_EVENTS).deleteMany({ at: trusted({ $lt: new Date(now - retentionMs) }) });
     };
   }
   await connection.collection(TOKEN_CACHE).createIndex({ expiresOn: 1 }, { expireAfterSeconds: 0, name: 'expires_ttl' });
+  await connection.collection(TOKEN_LEASES).createIndex({ until: 1 }, { expireAfterSeconds: 0, name: 'until_ttl' });
   await setRetention(connection, auditRetentionDays * 86_400);
   return null;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { errorCode, graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
 import { recordFigures } from './agreement.js';
+import { leaseIdOf } from '../../src/identity/tokens/tokenCache.js';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 const ISSUE = 'mutation($force: Boolean) { issueToken(input: { scopes: [CHAT, VOIP], forceRefresh: $force }) { accessToken { token expiresOn } } }';
@@ -60,6 +61,54 @@ describe('the token cache', () => {
       expect(await h.introspect(tokenOf(late[0]!))).toMatchObject({ active: true });
     } finally {
       h.emulator.setFaults({});
+    }
+  });
+
+  it('makes one ACS call for concurrent first requests of one entry spread over two instances', async () => {
+    const other = await h.startInstance();
+    const user = await h.tokenFor('storming-across');
+    await h.gql('mutation { createUser { created } }', {}, user);
+    const issuedBefore = h.emulator.stats().tokensIssued;
+    h.emulator.setFaults({ byOperation: { issue: { latencyMs: 300 } } });
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => graphql(i % 2 ? other.url : h.gateway.url, ISSUE, {}, user)));
+      expect(results.every((result) => result.errors === undefined)).toBe(true);
+      expect(new Set(results.map(tokenOf)).size).toBe(1);
+      expect(h.emulator.stats().tokensIssued).toBe(issuedBefore + 1);
+    } finally {
+      h.emulator.setFaults({});
+    }
+    const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+    try {
+      expect(await connection.collection('token_leases').countDocuments({})).toBe(0);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('takes over a claim its holder left behind, at once when it has lapsed and after it would have when not', async () => {
+    const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+    const leases = connection.collection<{ _id: string; until: Date }>('token_leases');
+    try {
+      for (const [name, until] of [
+        ['crashed-holder-lapsed', new Date(Date.now() - 1_000)],
+        ['crashed-holder-live', new Date(Date.now() + 60_000)],
+      ] as const) {
+        const user = await h.tokenFor(name);
+        const created = await h.gql('mutation { createUser { identity { id } } }', {}, user);
+        const lookup = { user: { issuer: h.issuer.issuer, appUserId: name }, acsId: created.data.createUser.identity.id, scopes: ['chat', 'voip'], expiresInMinutes: 1440, revocations: 0 };
+        // As a holder that crashed mid-call leaves it.
+        await leases.insertOne({ _id: leaseIdOf(lookup), until });
+        const issuedBefore = h.emulator.stats().tokensIssued;
+        const result = await h.gql(ISSUE, {}, user);
+        expect(result.errors).toBeUndefined();
+        expect(await h.introspect(tokenOf(result))).toMatchObject({ active: true });
+        expect(h.emulator.stats().tokensIssued).toBe(issuedBefore + 1);
+        // The lapsed claim was taken over and released; the live one is left to lapse, and the sweep or TTL removes it.
+        expect(await leases.countDocuments({ _id: leaseIdOf(lookup) })).toBe(until.getTime() < Date.now() ? 0 : 1);
+      }
+    } finally {
+      await connection.close();
     }
   });
 

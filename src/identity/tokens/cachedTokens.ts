@@ -15,8 +15,8 @@ export class CachedTokens implements TokenSource {
   /**
    * ACS calls under way, by cache entry and the mapping's identity and revocation count: requests that miss the
    * cache while one is under way wait for it instead of calling ACS too (in a reconnect storm, a user's devices
-   * ask at once). Within this process only; another instance makes its own call. Written by hand: a map of
-   * promises, emptied as each call settles.
+   * ask at once). Across instances a claim in the shared collection does the same (see TokenCache.claim).
+   * Written by hand: a map of promises, emptied as each call settles.
    */
   private readonly inFlight = new Map<string, Promise<AcsToken>>();
 
@@ -54,9 +54,20 @@ export class CachedTokens implements TokenSource {
     const key = `${cacheKeyOf(lookup)} ${lookup.acsId} ${lookup.revocations}`;
     const under = this.inFlight.get(key);
     if (under) return under;
-    const call = this.fetch(lookup, request).finally(() => this.inFlight.delete(key));
+    const call = this.fetchOnce(lookup, request).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, call);
     return call;
+  }
+
+  /** One instance asks ACS; the others wait for the entry it stores, or ask ACS themselves if none comes. */
+  private async fetchOnce(lookup: CacheLookup, request: TokenRequest): Promise<AcsToken> {
+    const claim = await this.cache.claim(lookup);
+    if (!claim) return (await this.cache.awaitClaimed(lookup)) ?? this.fetch(lookup, request);
+    try {
+      return await this.fetch(lookup, request);
+    } finally {
+      await this.cache.release(claim).catch(() => undefined); // a claim left behind lapses by itself
+    }
   }
 
   /**

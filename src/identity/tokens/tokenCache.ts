@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
+import { trusted } from 'mongoose';
 import type { AcsToken } from '../../acs/acsIdentityClient.js';
 import { appUserKey, type AppUserRef } from '../appUser.js';
 import type { CachedTokenModel, CachedTokenRecord } from './cachedTokenModel.js';
@@ -7,7 +9,14 @@ import type { TokenCipher } from './tokenCipher.js';
 export interface TokenCacheOptions {
   /** A cached token is served only while at least this much of its lifetime is left. */
   minRemainingMs: number;
+  /** How long an instance's claim on an entry's ACS call holds before another instance may take it over. */
+  leaseMs?: number;
+  /** How soon an instance waiting on another's call first looks for the entry (then less and less often). */
+  leasePollMs?: number;
 }
+
+/** The collection of claims on an entry's ACS call, one document per entry with a call under way. */
+export const TOKEN_LEASES = 'token_leases';
 
 export interface CacheLookup {
   user: AppUserRef;
@@ -80,6 +89,54 @@ export class TokenCache {
     });
   }
 
+  /**
+   * Claims the ACS call for this entry across instances: true when this instance should make it. A claim is
+   * a document keyed by the entry and revocation count; the holder releases it, and one left by a crashed
+   * holder is taken over once its `until` has passed (and swept like expired tokens). Resolves to the claim
+   * to release, or null when another instance holds it.
+   */
+  async claim(lookup: CacheLookup): Promise<Claim | null> {
+    const leases = this.model.db.collection<{ _id: string; until: Date }>(TOKEN_LEASES);
+    const _id = leaseIdOf(lookup);
+    const until = new Date(Date.now() + (this.options.leaseMs ?? DEFAULT_LEASE_MS));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await leases.insertOne({ _id, until });
+        return { _id, until };
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+      // Held: by a live instance, or by one that died before releasing it.
+      const stale = await leases.deleteOne({ _id, until: trusted({ $lte: new Date() }) });
+      if (stale.deletedCount === 0) return null;
+    }
+    return null;
+  }
+
+  /** Ends a claim, unless it lapsed and another instance took it over. */
+  release(claim: Claim): Promise<unknown> {
+    return this.model.db.collection<Claim>(TOKEN_LEASES).deleteOne({ _id: claim._id, until: claim.until });
+  }
+
+  /**
+   * The entry another instance is fetching, once it is stored; null if the claim ends (or its time runs out)
+   * without one, and the caller then asks ACS itself.
+   */
+  async awaitClaimed(lookup: CacheLookup): Promise<AcsToken | null> {
+    const leases = this.model.db.collection<{ _id: string }>(TOKEN_LEASES);
+    const deadline = Date.now() + (this.options.leaseMs ?? DEFAULT_LEASE_MS);
+    const cacheKey = cacheKeyOf(lookup);
+    // Backing off: under load the other call takes longer, and each look costs two reads.
+    for (let wait = this.options.leasePollMs ?? DEFAULT_LEASE_POLL_MS; Date.now() < deadline; wait = Math.min(wait * 2, MAX_LEASE_POLL_MS)) {
+      await setTimeout(wait);
+      this.local.delete(cacheKey); // the shared collection is what the other instance writes
+      const token = await this.get(lookup);
+      if (token) return token;
+      if (!(await leases.findOne({ _id: leaseIdOf(lookup) }))) return this.get(lookup);
+    }
+    return null;
+  }
+
   async dropUser(user: AppUserRef): Promise<void> {
     // Local entries of this user go too; other instances' copies are refused by the mapping check.
     const owner = appUserKey(user);
@@ -89,6 +146,18 @@ export class TokenCache {
 }
 
 const LOCAL_ENTRIES = 10_000;
+/** About twice a slow ACS call: a waiting instance gives up and asks ACS itself after this. */
+const DEFAULT_LEASE_MS = 3_000;
+const DEFAULT_LEASE_POLL_MS = 25;
+const MAX_LEASE_POLL_MS = 200;
+
+export interface Claim {
+  _id: string;
+  until: Date;
+}
+
+/** A claim's id: the entry and the mapping's identity and revocation count, as the in-process single flight. */
+export const leaseIdOf = (lookup: CacheLookup) => `${cacheKeyOf(lookup)} ${lookup.acsId} ${lookup.revocations}`;
 
 interface LocalEntry {
   acsId: string;
