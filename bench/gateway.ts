@@ -462,8 +462,10 @@ function targetsOf(
     met: value == null ? null : value >= min,
   });
   const added = ratios.addedP50MsOverBareSdkAtC1;
-  const cached = storm?.runs.cacheOn ?? [];
-  const callsPerPair = cached.length ? round(median(cached.map((r) => r.acsCalls / r.distinctPairs)), 2) : null;
+  // One instance and two on one database: the cache must spare ACS either way, so the worse mode counts.
+  const cached = [...(storm?.runs.cacheOn ?? []), ...(storm?.runs.cacheOnTwoInstances ?? [])];
+  const perMode = [storm?.runs.cacheOn ?? [], storm?.runs.cacheOnTwoInstances ?? []].filter((runs) => runs.length);
+  const callsPerPair = perMode.length ? Math.max(...perMode.map((runs) => round(median(runs.map((r) => r.acsCalls / r.distinctPairs)), 2))) : null;
   const reaching = cached.length ? Math.max(...cached.map((r) => r.acs429ReachingClients)) : null;
   const growth = soak ? round(soak.rssEndMiB - soak.rssStartMiB, 1) : null;
   const startMedian = startTimes.length ? median(startTimes) : null;
@@ -472,12 +474,12 @@ function targetsOf(
     ratio(ratios.gatewayOverBareSdk.c16, 0.5, 'issueToken (cache off) ≥ 0.5× the bare SDK\'s throughput at 16 connections'),
     { target: 'added p50 latency over the bare SDK at 1 connection ≤ 1.5 ms', measured: added == null ? 'not measured' : `${added} ms`, met: added == null ? null : added <= 1.5 },
     {
-      target: 'storm, cache on: ACS calls ≤ 1.1× the distinct (user, scopes) pairs',
+      target: 'storm, cache on (one instance, and two): ACS calls ≤ 1.1× the distinct (user, scopes) pairs',
       measured: callsPerPair == null ? 'not measured' : `${callsPerPair}× (${cached.map((r) => `${r.acsCalls}/${r.distinctPairs}`).join(', ')})`,
       met: callsPerPair == null ? null : callsPerPair <= 1.1,
     },
     {
-      target: 'storm, cache on: no ACS 429 reaches a client',
+      target: 'storm, cache on (one instance, and two): no ACS 429 reaches a client',
       measured: reaching == null ? 'not measured' : `${reaching} (most in a run; ACS answered ${cached.map((r) => r.acs429).join(', ')} 429s)`,
       met: reaching == null ? null : reaching === 0,
     },

@@ -96,7 +96,7 @@ describe('the token cache', () => {
       ] as const) {
         const user = await h.tokenFor(name);
         const created = await h.gql('mutation { createUser { identity { id } } }', {}, user);
-        const lookup = { user: { issuer: h.issuer.issuer, appUserId: name }, acsId: created.data.createUser.identity.id, scopes: ['chat', 'voip'], expiresInMinutes: 1440, revocations: 0 };
+        const lookup = { user: { issuer: h.issuer.issuer, appUserId: name }, acsId: created.data?.createUser.identity.id, scopes: ['chat', 'voip'], expiresInMinutes: 1440, revocations: 0 };
         // As a holder that crashed mid-call leaves it.
         await leases.insertOne({ _id: leaseIdOf(lookup), until });
         const issuedBefore = h.emulator.stats().tokensIssued;

@@ -64,7 +64,8 @@ export class CachedTokens implements TokenSource {
     const claim = await this.cache.claim(lookup);
     if (!claim) return (await this.cache.awaitClaimed(lookup)) ?? this.fetch(lookup, request);
     try {
-      return await this.fetch(lookup, request);
+      // Another instance may have stored it and let go of its claim between our miss and our claim.
+      return (await this.cache.get(lookup)) ?? (await this.fetch(lookup, request));
     } finally {
       await this.cache.release(claim).catch(() => undefined); // a claim left behind lapses by itself
     }
