@@ -1,4 +1,5 @@
 import { trusted, type Connection } from 'mongoose';
+import { TOKEN_LEASES } from '../identity/tokens/tokenCache.js';
 
 export interface ExpiryOptions {
   /** FerretDB v1 has no TTL indexes: expired rows are swept instead. */
@@ -8,14 +9,12 @@ export interface ExpiryOptions {
 }
 
 const TOKEN_CACHE = 'token_cache';
-const TOKEN_LEASES = 'token_leases';
 const AUDIT_EVENTS = 'audit_events';
 const RETENTION_INDEX = 'retention_ttl';
 
 /**
  * Rows nobody needs once expired leave by themselves: cached tokens past their expiry, claims on ACS calls past
- * theirs, and audit events past
- * AUDIT_RETENTION_DAYS. On MongoDB, TTL indexes do it; on FerretDB the returned sweep does, on the reconcile
+ * theirs, and audit events past AUDIT_RETENTION_DAYS. On MongoDB, TTL indexes do it; on FerretDB the returned sweep does, on the reconcile
  * schedule (one instance at a time).
  */
 export async function setUpExpiry(connection: Connection, { ferretDb, auditRetentionDays }: ExpiryOptions): Promise<(() => Promise<void>) | null> {

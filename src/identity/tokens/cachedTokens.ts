@@ -3,7 +3,7 @@ import type { AppUserRef } from '../appUser.js';
 import type { MappingStore } from '../mapping/mappingStore.js';
 import type { TokenRequest } from '../tokenRequest.js';
 import { toTokenView, toView, type IssuedToken } from '../views.js';
-import { cacheKeyOf, type CacheLookup, type TokenCache } from './tokenCache.js';
+import { leaseIdOf, type CacheLookup, type TokenCache } from './tokenCache.js';
 import type { TokenSource } from './tokenSource.js';
 
 /**
@@ -46,12 +46,9 @@ export class CachedTokens implements TokenSource {
     return this.cache.dropUser(user);
   }
 
-  /**
-   * The call under way for this entry, or a new one. The key holds the revocation count read before the call,
-   * so a request that read the mapping after a revoke never waits for a call begun before it.
-   */
+  /** The call under way for this entry (see leaseIdOf), or a new one. */
   private shared(lookup: CacheLookup, request: TokenRequest): Promise<AcsToken> {
-    const key = `${cacheKeyOf(lookup)} ${lookup.acsId} ${lookup.revocations}`;
+    const key = leaseIdOf(lookup);
     const under = this.inFlight.get(key);
     if (under) return under;
     const call = this.fetchOnce(lookup, request).finally(() => this.inFlight.delete(key));

@@ -9,10 +9,6 @@ import type { TokenCipher } from './tokenCipher.js';
 export interface TokenCacheOptions {
   /** A cached token is served only while at least this much of its lifetime is left. */
   minRemainingMs: number;
-  /** How long an instance's claim on an entry's ACS call holds before another instance may take it over. */
-  leaseMs?: number;
-  /** How soon an instance waiting on another's call first looks for the entry (then less and less often). */
-  leasePollMs?: number;
 }
 
 /** The collection of claims on an entry's ACS call, one document per entry with a call under way. */
@@ -90,15 +86,14 @@ export class TokenCache {
   }
 
   /**
-   * Claims the ACS call for this entry across instances: true when this instance should make it. A claim is
-   * a document keyed by the entry and revocation count; the holder releases it, and one left by a crashed
-   * holder is taken over once its `until` has passed (and swept like expired tokens). Resolves to the claim
-   * to release, or null when another instance holds it.
+   * Claims the ACS call for this entry across instances: the claim to release, or null when another instance
+   * holds it. A claim is a document keyed as the in-process single flight; one left by a crashed holder is
+   * taken over once its `until` has passed (and swept like expired tokens).
    */
   async claim(lookup: CacheLookup): Promise<Claim | null> {
     const leases = this.model.db.collection<{ _id: string; until: Date }>(TOKEN_LEASES);
     const _id = leaseIdOf(lookup);
-    const until = new Date(Date.now() + (this.options.leaseMs ?? DEFAULT_LEASE_MS));
+    const until = new Date(Date.now() + LEASE_MS);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await leases.insertOne({ _id, until });
@@ -124,10 +119,10 @@ export class TokenCache {
    */
   async awaitClaimed(lookup: CacheLookup): Promise<AcsToken | null> {
     const leases = this.model.db.collection<{ _id: string }>(TOKEN_LEASES);
-    const deadline = Date.now() + (this.options.leaseMs ?? DEFAULT_LEASE_MS);
+    const deadline = Date.now() + LEASE_MS;
     const cacheKey = cacheKeyOf(lookup);
     // Backing off: under load the other call takes longer, and each look costs two reads.
-    for (let wait = this.options.leasePollMs ?? DEFAULT_LEASE_POLL_MS; Date.now() < deadline; wait = Math.min(wait * 2, MAX_LEASE_POLL_MS)) {
+    for (let wait = FIRST_LEASE_POLL_MS; Date.now() < deadline; wait = Math.min(wait * 2, MAX_LEASE_POLL_MS)) {
       await setTimeout(wait);
       this.local.delete(cacheKey); // the shared collection is what the other instance writes
       const token = await this.get(lookup);
@@ -146,9 +141,10 @@ export class TokenCache {
 }
 
 const LOCAL_ENTRIES = 10_000;
-/** About twice a slow ACS call: a waiting instance gives up and asks ACS itself after this. */
-const DEFAULT_LEASE_MS = 3_000;
-const DEFAULT_LEASE_POLL_MS = 25;
+/** How long a claim holds, about twice a slow ACS call: a waiting instance then asks ACS itself. */
+const LEASE_MS = 3_000;
+/** A waiting instance first looks for the entry after this, then less and less often. */
+const FIRST_LEASE_POLL_MS = 25;
 const MAX_LEASE_POLL_MS = 200;
 
 export interface Claim {
@@ -156,7 +152,10 @@ export interface Claim {
   until: Date;
 }
 
-/** A claim's id: the entry and the mapping's identity and revocation count, as the in-process single flight. */
+/**
+ * An ACS call's key: the entry, and the mapping's identity and revocation count read before the call, so a
+ * request that read the mapping after a revoke never waits for a call begun before it.
+ */
 export const leaseIdOf = (lookup: CacheLookup) => `${cacheKeyOf(lookup)} ${lookup.acsId} ${lookup.revocations}`;
 
 interface LocalEntry {
