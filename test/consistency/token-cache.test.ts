@@ -17,6 +17,7 @@ beforeAll(async () => {
 afterAll(() => h?.stop());
 
 
+type Row = { _id: string; [field: string]: unknown };
 const tokenOf = (result: GraphqlResponse<any>) => result.data?.issueToken.accessToken.token as string;
 
 describe('the token cache', () => {
@@ -107,6 +108,37 @@ describe('the token cache', () => {
         // The lapsed claim was taken over and released; the live one is left to lapse, and the sweep or TTL removes it.
         expect(await leases.countDocuments({ _id: leaseIdOf(lookup) })).toBe(until.getTime() < Date.now() ? 0 : 1);
       }
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('sweeps lapsed claims, expired cached tokens and audit events past retention on FerretDB, which has no TTL', async () => {
+    const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+    try {
+      const day = 86_400_000;
+      await connection.collection<Row>('token_leases').insertMany([
+        { _id: 'lapsed', until: new Date(Date.now() - 1_000) },
+        { _id: 'live', until: new Date(Date.now() + 60_000) },
+      ]);
+      const cached = { issuer: 'sweep', appUserId: 'sweep', acsId: '8:acs:x', issuedAt: new Date(), keyId: 'k', iv: 'i', ciphertext: 'c', tag: 't' };
+      await connection.collection<Row>('token_cache').insertMany([
+        { _id: 'expired', ...cached, expiresOn: new Date(Date.now() - 1_000) },
+        { _id: 'valid', ...cached, expiresOn: new Date(Date.now() + day) },
+      ]);
+      const event = { requestId: 'r', action: 'issueToken', outcome: 'success', actorIssuer: 'sweep', actorId: 'sweep', subjectAppUserId: 'sweep' };
+      await connection.collection('audit_events').insertMany([
+        { ...event, at: new Date(Date.now() - 3 * day) },
+        { ...event, at: new Date() },
+      ]);
+      // An instance that reconciles (and sweeps) every 200 ms, keeping audit events for 2 days.
+      await h.startInstance({ RECONCILE_INTERVAL_MS: '200', AUDIT_RETENTION_DAYS: '2' });
+      const ids = async (name: string) =>
+        (await connection.collection<Row>(name).find({ _id: { $in: ['lapsed', 'live', 'expired', 'valid'] } }).toArray()).map((row) => row._id).sort();
+      for (let attempt = 0; attempt < 50 && (await ids('token_leases')).includes('lapsed'); attempt++) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await ids('token_leases')).toEqual(['live']);
+      expect(await ids('token_cache')).toEqual(['valid']);
+      expect(await connection.collection('audit_events').countDocuments({ actorIssuer: 'sweep' })).toBe(1);
     } finally {
       await connection.close();
     }
