@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { productionEnv } from '../harness/productionEnv.js';
 
-const production = {
-  NODE_ENV: 'production',
-  AUTH_ISSUER: 'https://idp.example/',
-  AUTH_AUDIENCE: 'api://gateway',
-  AUTH_JWKS_URI: 'https://idp.example/jwks',
-  COMMUNICATION_SERVICES_CONNECTION_STRING: `endpoint=https://res.communication.azure.com/;accesskey=${randomBytes(32).toString('base64')}`,
-  MONGODB_URI: 'mongodb://db.example:27017/gateway',
-};
+const production = productionEnv();
 
 const messageOf = (env: Record<string, string>) => {
   try {
