@@ -32,4 +32,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The same node flags as `npm start`. V8 would otherwise let the young generation grow to 128 MiB and old space to
 # over 100 MiB before collecting, for a live heap of about 40 MiB; RSS then stays at its high-water mark.
-CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=128", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=128", "dist/src/main.js"]

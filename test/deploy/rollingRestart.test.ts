@@ -132,7 +132,7 @@ describe('three gateway processes rolled one at a time under load', () => {
 
   const startPod = async (name: string): Promise<Pod> => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=128', 'dist/src/main.js'], {
+    const child = spawn(process.execPath, ['--max-semi-space-size=8', '--max-old-space-size=128', 'dist/src/main.js'], {
       env: {
         ...process.env,
         ...h.env,
