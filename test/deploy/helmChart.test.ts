@@ -149,7 +149,7 @@ describe('the Helm chart and the measured process', () => {
     const byDefault = containerOf((await render()).manifests);
     expect(byDefault.args).toEqual(cmd);
     // 128 MiB old space + 3 × 16 MiB young generation + 96 MiB beside the heap.
-    expect(byDefault.resources).toEqual({ requests: { cpu: '250m', memory: '192Mi' }, limits: { memory: '248Mi' } });
+    expect(byDefault.resources).toEqual({ requests: { cpu: '250m', memory: '208Mi' }, limits: { memory: '248Mi' } });
 
     const larger = containerOf((await render({ memory: { maxOldSpaceMiB: 256, maxSemiSpaceMiB: 32 } })).manifests);
     expect(larger.args).toEqual(['node', '--max-semi-space-size=32', '--max-old-space-size=256', 'dist/src/main.js']);
