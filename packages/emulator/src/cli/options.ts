@@ -1,6 +1,7 @@
 // The command line and its environment variables, read into startEmulator's options. Every value is checked
 // here; a bad one is a UsageError with a one-line message naming the flag (or variable) and what it takes.
 import { parseArgs } from 'node:util';
+import type { DevEntraTokenOptions } from '../entra/devIssuer.js';
 import { MAX_LATENCY_MS } from '../faults.js';
 import { FAULT_STATUSES, OPERATIONS, type FaultOptions, type FaultStatus, type Operation, type OperationFaults, type RateLimit } from '../types.js';
 
@@ -25,16 +26,11 @@ export interface ServeSettings {
   verbose: boolean;
 }
 
-export interface EntraTokenSettings {
+/** The development Entra issuer's options that the command line sets (see DevEntraTokenOptions). */
+export type EntraTokenSettings = Pick<DevEntraTokenOptions, 'tenantId' | 'userId' | 'appId' | 'scopes' | 'expiresInSeconds' | 'groups'> & {
   command: 'entra-token';
-  tenantId: string;
-  userId: string;
-  appId?: string;
-  scopes?: string[];
-  expiresInSeconds?: number;
-  groups?: string[];
   dataDir?: string;
-}
+};
 
 export type Settings = ServeSettings | EntraTokenSettings | { command: 'help' };
 
