@@ -135,10 +135,13 @@ describe('the token cache', () => {
       await h.startInstance({ RECONCILE_INTERVAL_MS: '200', AUDIT_RETENTION_DAYS: '2' });
       const ids = async (name: string) =>
         (await connection.collection<Row>(name).find({ _id: { $in: ['lapsed', 'live', 'expired', 'valid'] } }).toArray()).map((row) => row._id).sort();
-      for (let attempt = 0; attempt < 50 && (await ids('token_leases')).includes('lapsed'); attempt++) await new Promise((resolve) => setTimeout(resolve, 200));
+      const auditEvents = () => connection.collection('audit_events').countDocuments({ actorIssuer: 'sweep' });
+      // The sweep deletes one collection after another: wait for the whole of one turn.
+      const swept = async () => !(await ids('token_leases')).includes('lapsed') && !(await ids('token_cache')).includes('expired') && (await auditEvents()) === 1;
+      for (let attempt = 0; attempt < 50 && !(await swept()); attempt++) await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await ids('token_leases')).toEqual(['live']);
       expect(await ids('token_cache')).toEqual(['valid']);
-      expect(await connection.collection('audit_events').countDocuments({ actorIssuer: 'sweep' })).toBe(1);
+      expect(await auditEvents()).toBe(1);
     } finally {
       await connection.close();
     }
