@@ -12,7 +12,7 @@ import {
   type RefresherEvent,
   type TokenRefresher,
 } from '@acs-identity-gateway/client';
-import { devObjectId, type DevIssuer, type DevTeamsTokenClaims } from '../../src/local/devIssuer.js';
+import { devObjectId, type DevIssuer } from '../../src/local/devIssuer.js';
 import type { Harness } from '../harness/gatewayHarness.js';
 import { startTeamsHarness, type TeamsHarness } from '../harness/teamsHarness.js';
 import { waitFor } from '../harness/net.js';
@@ -24,12 +24,12 @@ let forger: DevIssuer;
 let teamsStack: TeamsHarness;
 const credentials: AzureCommunicationTokenCredential[] = [];
 /** Every token this file hands out or gets back, to look for in the logs and the events. */
-const secrets = new Set<string>();
+let secrets: Set<string>;
 const allEvents: RefresherEvent[] = [];
 
 beforeAll(async () => {
   teamsStack = await startTeamsHarness({ name: 'client_teams' });
-  ({ h, dev, forger } = teamsStack);
+  ({ h, dev, forger, secrets } = teamsStack);
 });
 afterEach(() => {
   for (const credential of credentials.splice(0)) credential.dispose();
@@ -46,11 +46,7 @@ async function signIn(name: string, expiresIn?: number): Promise<string> {
   return token;
 }
 
-async function teamsToken(name: string, overrides: Partial<DevTeamsTokenClaims> = {}, issuer: DevIssuer = dev): Promise<string> {
-  const token = await issuer.signTeams({ objectId: devObjectId(name), ...overrides });
-  secrets.add(token);
-  return token;
-}
+const teamsToken: TeamsHarness['teamsToken'] = (...args) => teamsStack.teamsToken(...args);
 
 /** The kit's Teams refresher for `name`, recording each ask for an Entra token and what it returned. */
 function teamsRefresherFor(name: string, options: { getAuthToken?: GetAuthToken; getTeamsUserAadToken?: GetTeamsUserAadToken } = {}) {

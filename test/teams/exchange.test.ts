@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
-import { devObjectId, type DevIssuer, type DevTeamsTokenClaims } from '../../src/local/devIssuer.js';
+import { devObjectId, type DevIssuer } from '../../src/local/devIssuer.js';
 import { errorCode, graphql } from '../harness/graphqlClient.js';
 import type { Harness } from '../harness/gatewayHarness.js';
 import { startTeamsHarness, type TeamsHarness } from '../harness/teamsHarness.js';
@@ -18,11 +18,11 @@ let dev: DevIssuer;
 let forger: DevIssuer;
 let teamsStack: TeamsHarness;
 /** Every token this file hands out or gets back, to look for in the logs and the audit trail. */
-const secrets = new Set<string>();
+let secrets: Set<string>;
 
 beforeAll(async () => {
   teamsStack = await startTeamsHarness({ name: 'teams_exchange' });
-  ({ h, dev, forger } = teamsStack);
+  ({ h, dev, forger, secrets } = teamsStack);
 });
 afterAll(async () => {
   await teamsStack?.stop();
@@ -35,11 +35,7 @@ async function caller(name: string, claims: Record<string, unknown> = { oid: dev
   return token;
 }
 
-async function teamsToken(name: string, overrides: Partial<DevTeamsTokenClaims> = {}, issuer: DevIssuer = dev): Promise<string> {
-  const token = await issuer.signTeams({ objectId: devObjectId(name), ...overrides });
-  secrets.add(token);
-  return token;
-}
+const teamsToken: TeamsHarness['teamsToken'] = (...args) => teamsStack.teamsToken(...args);
 
 const exchanges = () => h.emulator.stats().requestsByOperation.exchange;
 
