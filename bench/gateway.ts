@@ -9,7 +9,7 @@
 // Env: BENCH_DURATION_S (5), BENCH_REPEATS (3), BENCH_USERS (200), BENCH_SOAK_S (60; 300 with --record),
 // BENCH_CONCURRENCIES (1,16,64), BENCH_PROFILE (auto|on|off: CPU-profile the gateway when a target is missed),
 // BENCH_PROFILE_CONNECTIONS (1,16), BENCH_STORM_USERS (500), BENCH_STORM_REQUESTS (10 per user),
-// BENCH_STORM_CONNECTIONS (100), BENCH_STORM_REPEATS (BENCH_REPEATS), BENCH_ONLY (a comma list of sections, for a
+// BENCH_STORM_CONNECTIONS (100), BENCH_STORM_REPEATS (BENCH_REPEATS), BENCH_GATEWAY_FLAGS (node flags instead of npm start's), BENCH_ONLY (a comma list of sections, for a
 // quick look: start, floor, compare, acsAway, storm, other, soak, profile).
 import { execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
