@@ -1,5 +1,5 @@
 import type { AcsIdentityClient, AcsToken } from '../acs/acsIdentityClient.js';
-import type { ScopeName } from '../acs/scopes.js';
+import type { ScopeName } from '../vocabulary/scopes.js';
 import type { Caller } from '../auth/caller.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { maySee, requireCaller } from './accessPolicy.js';
