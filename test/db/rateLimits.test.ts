@@ -8,8 +8,7 @@ import { uniqueDbUri } from '../support/mongo.js';
 // together never admit more than the budget.
 const config = (issueToken: number): RateLimitConfig => ({
   store: 'mongo',
-  perUserPerMinute: { issueToken, createUserAndToken: 10, otherMutations: 10, entities: 10, teamsExchange: 10 },
-  anonymousPerMinute: 10,
+  perMinute: { issueToken, createUserAndToken: 10, mutation: 10, anonymous: 10, entities: 10, teamsExchange: 10 },
 });
 const caller = (userId: string) => ({ issuer: 'https://issuer.test/', userId, isAdmin: false });
 const admitted = (attempt: Promise<void>) =>
