@@ -17,6 +17,7 @@ const REPEATS = Number(process.env.AUDIT_BENCH_REPEATS ?? 3);
 const WRITERS = (process.env.AUDIT_BENCH_WRITERS ?? '1,16,64').split(',').map(Number);
 const SETTINGS: Record<string, GroupCommitOptions> = {
   'bounded (64 events, 1 ms)': DEFAULT_GROUP_COMMIT,
+  'bounded (64 events, 5 ms)': { maxBatch: 64, maxWaitMs: 5 },
   'unbounded (before)': { maxBatch: 500, maxWaitMs: 1e9 },
 };
 
@@ -40,6 +41,7 @@ for (const writers of WRITERS) {
       await Promise.all(
         Array.from({ length: writers }, async (_, w) => {
           while (Date.now() < until) {
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
             await audit.record({ requestId: `w${w}-${events}`, action: 'issueToken', outcome: 'success', actor, subjectAppUserId: `user-${w}` });
             events++;
           }

@@ -52,9 +52,13 @@ export class TokenCache {
    * RevocationClock): no revoke or deletion has happened since on any instance, so the mapping need not be read.
    */
   checked(entryOf: EntryName, clock: string): { token: AcsToken; mapping: IdentityMapping } | null {
-    const entry = this.local.get(cacheKeyOf(entryOf));
+    const cacheKey = cacheKeyOf(entryOf);
+    const entry = this.local.get(cacheKey);
     if (!entry?.checked || entry.checked.clock !== clock) return null;
-    if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) return null;
+    if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) {
+      this.local.delete(cacheKey); // too old to serve: it goes (the shared copy by TTL or the sweep)
+      return null;
+    }
     return { token: { token: entry.token, expiresOn: entry.expiresOn }, mapping: entry.checked.mapping };
   }
 
