@@ -51,6 +51,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       logger,
       cleanups,
       onAcsCall: metrics.recordAcsCall,
+      onCustomIdState: metrics.recordCustomIdState,
       onMongoMonitorRestart: metrics.recordMongoMonitorRestart,
     });
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
@@ -73,7 +74,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const { http } = config;
     const routes: Record<string, RouteHandler> = {
       '/healthz': liveness,
-      '/readyz': readiness({ connection: core.connection, acsProbeUrl: core.acs.probeUrl, isDraining: () => draining, cacheMs: http.readinessCacheMs }),
+      '/readyz': readiness({
+        connection: core.connection,
+        acsProbeUrl: core.acs.probeUrl,
+        customIdState: () => core.acs.client.customIdState,
+        isDraining: () => draining,
+        cacheMs: http.readinessCacheMs,
+      }),
     };
     // /metrics on the API port, or alone on METRICS_PORT, which the Service need not expose beyond Prometheus.
     const metricsPort = http.metrics.enabled ? http.metrics.port : undefined;
