@@ -99,6 +99,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     acceptBearer: opts.https ? (opts.acceptBearer ?? bearerVerifier(bearerIssuers)) : undefined,
     withoutApiVersions: opts.withoutApiVersions ?? [],
     logger: opts.logger,
+    onRequest: opts.onRequest,
   });
 
   const tls = opts.https ? await serverCertificate(host, opts.certDir ?? opts.dataDir) : undefined;

@@ -6,6 +6,7 @@ import { verifyHmac } from './hmac.js';
 import { errorReply, isLoopback, isLoopbackHost, parseJson, readBody, send, type Reply } from './http.js';
 import { adminRoute, type AdminDeps } from './routes/admin.js';
 import { checkRouteApiVersion, matchRoute, type Route } from './routes/dataPlane.js';
+import type { ObservedRequest } from './types.js';
 
 export interface PipelineOptions {
   ctx: EmulatorContext;
@@ -17,6 +18,7 @@ export interface PipelineOptions {
   /** Versions this resource refuses although the route serves them (EmulatorOptions.withoutApiVersions). */
   withoutApiVersions?: readonly string[];
   logger?: (line: string) => void;
+  onRequest?: (request: ObservedRequest) => void;
 }
 
 export function createHandler(opts: PipelineOptions) {
@@ -81,9 +83,11 @@ export function createHandler(opts: PipelineOptions) {
       ctx.counters.rateLimited += 1;
       throw throttled;
     }
+    const parsed = parseJson(body);
+    o.onRequest?.({ operation: route.op, method, path, apiVersion, body: parsed });
     return route.handle(ctx, {
       apiVersion,
-      body: parseJson(body),
+      body: parsed,
       authorization: headerValue(req, 'authorization'),
       contentType: headerValue(req, 'content-type'),
     });

@@ -102,6 +102,19 @@ export interface EmulatorOptions {
    */
   tokenLifetimeSeconds?: number;
   logger?: (line: string) => void;
+  /**
+   * Told of every data-plane request that passed authentication and the api-version check, with its parsed body:
+   * for tests of what a client sends (bodies can hold Entra tokens; keep what you see in memory).
+   */
+  onRequest?: (request: ObservedRequest) => void;
+}
+
+export interface ObservedRequest {
+  operation: Operation;
+  method: string;
+  path: string;
+  apiVersion: string;
+  body: unknown;
 }
 
 export interface IdentityInfo {
