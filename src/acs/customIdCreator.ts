@@ -17,9 +17,6 @@ import type { TokenScope } from '@azure/communication-identity';
  */
 export const CUSTOM_ID_API_VERSION = '2025-03-02-preview';
 
-/** Create identities with a customId always, never, or once the resource has proven it honours it (by echoing it). */
-export type CustomIdMode = 'auto' | 'on' | 'off';
-
 export interface CreatedIdentity {
   id: string;
   /** Whether the answer named the customId sent: only then is the identity bound to it. */

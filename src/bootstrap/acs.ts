@@ -1,5 +1,6 @@
-import { AcsIdentityClient, type AcsCallRecord, type AcsCredential, type CustomIdState } from '../acs/acsIdentityClient.js';
+import { AcsIdentityClient, type AcsCallRecord, type CustomIdState } from '../acs/acsIdentityClient.js';
 import { CUSTOM_ID_API_VERSION } from '../acs/customIdCreator.js';
+import type { AcsCredential } from '../config/acs.js';
 import type { GatewayConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Cleanups } from './cleanups.js';
@@ -43,7 +44,7 @@ export async function connectAcs(
     timeoutMs: config.acs.timeoutMs,
     resourceKey,
     onCall,
-    customId: config.customId,
+    customId: config.acs.customId,
     onCustomIdState: (state, reason) => {
       onCustomIdState(state);
       if (state === 'notInUse') {
