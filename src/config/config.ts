@@ -4,6 +4,7 @@ import type { CustomIdMode } from '../acs/customIdCreator.js';
 import { ALL_SCOPE_NAMES, parseScopeName, type ScopeName } from '../acs/scopes.js';
 import { isGuid, normalizeGuid } from '../auth/objectId.js';
 import { parseCacheKeys, type CacheKey } from '../identity/tokens/tokenCipher.js';
+import { unknownVariables } from './unknownVariables.js';
 
 /** Thrown when the environment cannot start the gateway; the message names the variable. */
 export class ConfigError extends Error {
@@ -136,6 +137,8 @@ export type AuthConfig =
 
 export interface GatewayConfig {
   production: boolean;
+  /** What production would refuse but development only warns about (unknown variables with the gateway's prefixes). */
+  warnings?: string[];
   host: string;
   port: number;
   dataDir: string;
@@ -240,14 +243,15 @@ const CONNECTION_STRING_PATTERN = /^endpoint=(.*);accesskey=(.*)$/i;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const parsed = envSchema.safeParse(env);
+  const unknown = unknownVariables(env, CONFIG_VARIABLES);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
+    const problems = [...new Set(parsed.error.issues.map((issue) => describeIssue(issue, env)))];
+    throw new ConfigError(`Invalid configuration. ${[...problems, ...unknown].join('; ')}`);
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   // Every missing piece is reported at once, so an operator fixes the deployment in one go.
-  const problems: string[] = [];
+  const problems: string[] = production ? [...unknown] : [];
   const attempt = <T>(build: () => T): T => {
     try {
       return build();
@@ -272,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
 
   return {
     production,
+    warnings: production ? [] : unknown,
     host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: e.PORT,
     dataDir: e.DATA_DIR,
@@ -333,6 +338,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
 }
 
 type Env = z.infer<typeof envSchema>;
+
+/** One clause per problem, naming the variable and what it takes: `PORT must be a whole number from 0 to 65535, not "abc"`. */
+function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const name = issue.path.join('.');
+  const range = numberRange(name);
+  if (range) return `${name} must be a whole number ${range}, not "${String(env[name]).slice(0, 40)}"`;
+  return `${name}: ${issue.message}`;
+}
+
+/** "from 0 to 65535 (unset: 4000)" for a numeric variable; undefined for the others. */
+function numberRange(name: string): string | undefined {
+  let schema: z.ZodType | undefined = (envSchema.shape as Record<string, z.ZodType>)[name];
+  let fallback: unknown;
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) {
+    if (schema instanceof z.ZodDefault) fallback = schema.def.defaultValue;
+    schema = schema.unwrap() as z.ZodType;
+  }
+  if (!(schema instanceof z.ZodNumber)) return undefined;
+  const { minValue: min, maxValue: max } = schema;
+  const bounds =
+    max !== null && max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : min !== null && min > Number.MIN_SAFE_INTEGER ? `of at least ${min}` : '';
+  return `${bounds}${fallback === undefined ? '' : ` (unset: ${String(fallback)})`}`;
+}
 
 function acsConfig(e: Env, production: boolean): AcsConfig {
   const connectionString = e.COMMUNICATION_SERVICES_CONNECTION_STRING;
