@@ -68,7 +68,7 @@ describe('the command-line tools', () => {
   ])('npm run %s -- %j: the refusal is the last thing on stderr, nothing from npm after it', async (script, args) => {
     const direct = await cli(script === 'dev-token' ? DEV_TOKEN : RECONCILE, args);
     const env = { ...process.env, DATA_DIR: dataDir, NODE_OPTIONS: '' };
-    const outcome = await run('npm', ['run', script, '--', ...args], { cwd: ROOT, env, timeout: 60_000 }).catch((error: Outcome) => error);
+    const outcome: Partial<Outcome> = await run('npm', ['run', script, '--', ...args], { cwd: ROOT, env, timeout: 60_000 }).catch((error: Outcome) => error);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toBe(direct.stderr);
     // stdout: npm's banner, and no JSON report of the failure.

@@ -77,7 +77,7 @@ describe('start errors name their fix, in one line', () => {
     afterAll(() => new Promise((resolve) => holder.close(resolve)));
 
     it.each(['PORT', 'METRICS_PORT'])('names %s', async (variable) => {
-      const env = variable === 'PORT' ? { PORT: String(port) } : { PORT: '0', METRICS_PORT: String(port) };
+      const env: Record<string, string> = variable === 'PORT' ? { PORT: String(port) } : { PORT: '0', METRICS_PORT: String(port) };
       const line = oneLine(await start({ MONGODB_URI: uniqueDbUri('start-errors'), HOST: '127.0.0.1', ...env }));
       expect(line).toBe(
         `Cannot start: 127.0.0.1:${port} is already in use (another gateway, or another program, listens there): stop it, or set ${variable} to a free port (0 picks one).`,
