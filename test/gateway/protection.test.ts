@@ -187,7 +187,7 @@ describe('health, readiness and metrics', () => {
     expect((await fetch(new URL('/healthz', h.gateway.url))).status).toBe(200);
     const ready = await fetch(new URL('/readyz', h.gateway.url));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', acs: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', acs: 'ok' }, customId: 'inUse' });
   });
 
   it('exposes real figures at /metrics', async () => {
