@@ -15,6 +15,8 @@ COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.production.json
 
 FROM ${NODE_IMAGE} AS runtime
+# /metrics is not on the API port in production: it listens on 127.0.0.1:9464 inside the container, private unless
+# METRICS_HOST=0.0.0.0 (as the Helm chart sets) and the port is published to a scraper only.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4000

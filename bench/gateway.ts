@@ -98,6 +98,8 @@ async function main(): Promise<void> {
     AUTH_ISSUER: DEV_ISSUER,
     AUTH_AUDIENCE: issuer.audience,
     AUTH_JWKS_URI: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
+    // Production's metrics port is 9464; two instances run side by side in the storm, so each takes a free one.
+    METRICS_PORT: '0',
     SHUTDOWN_TIMEOUT_MS: '2000', // a quick stop, so the --cpu-prof run writes its profile before any SIGKILL
     // Rate limiting stays on (in memory) with limits no run reaches, so its cost is measured but it never rejects.
     RATE_LIMIT_STORE: 'memory',

@@ -75,11 +75,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       '/healthz': liveness,
       '/readyz': readiness({ connection: core.connection, acsProbeUrl: core.acs.probeUrl, isDraining: () => draining, cacheMs: http.readinessCacheMs }),
     };
-    // /metrics on the API port, or alone on METRICS_PORT, which the Service need not expose beyond Prometheus.
-    const metricsPort = http.metrics.enabled ? http.metrics.port : undefined;
+    // /metrics alone on its own port (METRICS_PORT on METRICS_HOST), and on the API port only when configured so.
+    const metricsPort = http.metrics.enabled ? http.metrics.ownPort : undefined;
     const metricsServer =
       metricsPort === undefined ? undefined : createHttpServer({ routes: { '/metrics': metricsRoute(metrics.registry) }, logger, timeouts: http.timeouts });
-    if (http.metrics.enabled && !metricsServer) routes['/metrics'] = metricsRoute(metrics.registry);
+    if (http.metrics.enabled && http.metrics.onApiPort) routes['/metrics'] = metricsRoute(metrics.registry);
     const server = createHttpServer({ routes, logger, timeouts: http.timeouts });
     const apollo = createApolloServer({ schema, config, httpServer: server, logger, metrics, rateLimits });
     await apollo.start();
@@ -96,10 +96,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     // GraphiQL is a development tool: in production GET /graphql stays Apollo's, and no asset route exists.
     if (!config.production) (await loadLocalStack(config.production, 'GraphiQL')).addGraphiqlRoutes(routes);
 
-    const host = ['0.0.0.0', '127.0.0.1', '::'].includes(config.host) ? 'localhost' : config.host;
+    const urlHost = (bound: string) => (['0.0.0.0', '127.0.0.1', '::'].includes(bound) ? 'localhost' : bound);
+    const host = urlHost(config.host);
     let metricsUrl: string | undefined;
-    if (metricsServer) {
-      const listening = await listen(metricsServer, metricsPort!, config.host);
+    if (metricsServer && metricsPort) {
+      const listening = await listen(metricsServer, metricsPort.port, metricsPort.host);
       cleanups.push(
         () =>
           new Promise<void>((resolve) => {
@@ -107,11 +108,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
             metricsServer.closeAllConnections(); // a scraper's keep-alive connection must not hold the stop
           }),
       );
-      metricsUrl = `http://${host}:${listening}/metrics`;
+      metricsUrl = `http://${urlHost(metricsPort.host)}:${listening}/metrics`;
     }
     const port = await listen(server, config.port, config.host);
     const url = `http://${host}:${port}/graphql`;
-    metricsUrl ??= http.metrics.enabled ? `http://${host}:${port}/metrics` : undefined;
+    metricsUrl ??= http.metrics.enabled && http.metrics.onApiPort ? `http://${host}:${port}/metrics` : undefined;
     logger.info({ url, metricsUrl }, 'gateway ready');
 
     return {

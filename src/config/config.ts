@@ -115,7 +115,12 @@ const envSchema = z.object({
 
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10000),
   METRICS: booleanFlag(true),
+  /** Default: 9464 in production, where /metrics is not served on the API port; elsewhere none (see metricsConfig). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Loopback by default: only a deployment that means scrapers to reach it (the chart) binds it to all interfaces. */
+  METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** Default: off in production, on elsewhere unless METRICS_PORT is set. */
+  METRICS_ON_API_PORT: booleanFlag(false).optional(),
 });
 
 /** Every variable the gateway reads for its configuration (deployment tooling such as the Helm chart is checked against it). */
@@ -206,9 +211,14 @@ export interface HttpConfig {
   /** node:http's headersTimeout, requestTimeout and keepAliveTimeout: slow clients are cut off. */
   timeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
   readinessCacheMs: number;
-  /** Off, on the API port, or on a port of its own (METRICS_PORT). */
-  metrics: { enabled: false } | { enabled: true; port?: number };
+  /** Off, or on the API port (METRICS_ON_API_PORT) and/or on a port of its own (METRICS_PORT on METRICS_HOST). */
+  metrics: MetricsConfig;
 }
+
+export type MetricsConfig = { enabled: false } | { enabled: true; onApiPort: boolean; ownPort?: { port: number; host: string } };
+
+/** The port production serves /metrics on, as the chart's Service and ServiceMonitor expect (OpenTelemetry's Prometheus default). */
+export const DEFAULT_METRICS_PORT = 9464;
 
 export interface QueryLimits {
   allowBatchedRequests: boolean;
@@ -260,9 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   const acs = attempt(() => acsConfig(e, production));
   const auth = attempt(() => authConfig(e, production));
   const tokens = attempt(() => tokenStrategy(e, production));
-  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
-    problems.push('METRICS_PORT must differ from PORT; leave it unset to serve /metrics on the API port.');
-  }
+  const metrics = attempt(() => metricsConfig(e, production));
   if (production && !e.MONGODB_URI) {
     problems.push('MONGODB_URI must be set in production: the gateway will not keep its mappings in an embedded database there.');
   }
@@ -300,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       timeouts: { headersMs: e.HTTP_HEADERS_TIMEOUT_MS, requestMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
       readinessCacheMs: e.READINESS_CACHE_MS,
-      metrics: e.METRICS ? { enabled: true, port: e.METRICS_PORT } : { enabled: false },
+      metrics,
     },
     queryLimits: {
       allowBatchedRequests: e.ALLOW_BATCHED_REQUESTS,
@@ -333,6 +341,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
 }
 
 type Env = z.infer<typeof envSchema>;
+
+/**
+ * /metrics tells anyone who reads it the Node version, process figures and counts per operation and error, so in
+ * production it has a port of its own on loopback unless the deployment says otherwise; the API port serves it
+ * only when METRICS_ON_API_PORT asks. Elsewhere it stays on the API port, as local tools expect.
+ */
+function metricsConfig(e: Env, production: boolean): MetricsConfig {
+  if (!e.METRICS) return { enabled: false };
+  const onApiPort = e.METRICS_ON_API_PORT ?? (!production && e.METRICS_PORT === undefined);
+  const port = e.METRICS_PORT ?? (onApiPort ? undefined : DEFAULT_METRICS_PORT);
+  if (port !== undefined && port !== 0 && port === e.PORT) {
+    throw new ConfigError('METRICS_PORT must differ from PORT; to serve /metrics on the API port, set METRICS_ON_API_PORT=true and leave METRICS_PORT unset.');
+  }
+  return { enabled: true, onApiPort, ...(port !== undefined && { ownPort: { port, host: e.METRICS_HOST } }) };
+}
 
 function acsConfig(e: Env, production: boolean): AcsConfig {
   const connectionString = e.COMMUNICATION_SERVICES_CONNECTION_STRING;

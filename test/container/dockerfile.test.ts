@@ -125,6 +125,8 @@ describe("the Dockerfile's steps produce a working server", () => {
       // What `docker run -e …` would add: the required production settings, and loopback for the test.
       HOST: '127.0.0.1',
       PORT: '0',
+      // The image's metrics port is 9464 (on the container's loopback); on a shared machine, any free one.
+      METRICS_PORT: '0',
       MONGODB_URI: uniqueDbUri('container'),
       COMMUNICATION_SERVICES_CONNECTION_STRING: emulator.connectionString,
       ...issuer.env,

@@ -138,6 +138,8 @@ describe('three gateway processes rolled one at a time under load', () => {
         ...h.env,
         NODE_ENV: 'production',
         PORT: String(port),
+        // Production's metrics port is 9464; the pods run side by side, so each takes a free one.
+        METRICS_PORT: '0',
         LOG_LEVEL: 'warn',
         NODE_OPTIONS: '',
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),

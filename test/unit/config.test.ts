@@ -30,6 +30,22 @@ describe('configuration', () => {
     expect(loadConfig({ RATE_LIMIT_STORE: 'mongo' }).rateLimits.store).toBe('mongo');
   });
 
+  it('keeps /metrics private in production: its own port (9464) on loopback, none on the API port unless asked', () => {
+    expect(loadConfig(production).http.metrics).toEqual({ enabled: true, onApiPort: false, ownPort: { port: 9464, host: '127.0.0.1' } });
+    // As the chart asks: its own port, on every interface, for the Service's scrapers.
+    expect(loadConfig({ ...production, METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0' }).http.metrics).toEqual({
+      enabled: true,
+      onApiPort: false,
+      ownPort: { port: 9100, host: '0.0.0.0' },
+    });
+    expect(loadConfig({ ...production, METRICS_ON_API_PORT: 'true' }).http.metrics).toEqual({ enabled: true, onApiPort: true });
+    expect(loadConfig({ ...production, METRICS: 'false' }).http.metrics).toEqual({ enabled: false });
+    // Outside production, on the API port as local tools expect; METRICS_PORT moves it.
+    expect(loadConfig({}).http.metrics).toEqual({ enabled: true, onApiPort: true });
+    expect(loadConfig({ METRICS_PORT: '0' }).http.metrics).toEqual({ enabled: true, onApiPort: false, ownPort: { port: 0, host: '127.0.0.1' } });
+    expect(messageOf({ ...production, PORT: '9464' })).toMatch(/METRICS_PORT must differ from PORT/);
+  });
+
   it('picks one token strategy: the token cache, or fresh tokens with recently read mappings', () => {
     expect(loadConfig({}).tokens).toEqual({ kind: 'recentMappings', seconds: 30, maxEntries: 10_000 });
     expect(loadConfig({ TOKEN_CACHE: 'true' }).tokens).toEqual({ kind: 'tokenCache', keys: null, minRemainingMinutes: 15 });
