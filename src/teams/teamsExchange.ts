@@ -4,9 +4,11 @@ import type { TeamsTokenVerifier } from './teamsTokenVerifier.js';
 import { teamsUserRawId, type TeamsUserRef } from './teamsUser.js';
 
 export interface TeamsExchangeResult {
-  /** `8:orgid:<object id>`: the identity the ACS token is for. */
-  teamsUserId: string;
+  /** `8:orgid:<object id>` (lower-case GUID): the identity the ACS token is for. */
+  identity: { id: string };
   accessToken: AcsToken;
+  /** identity.id, under its older name. */
+  teamsUserId: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export class TeamsExchange {
       throw new GatewayError(ErrorCode.FORBIDDEN, "The Teams token is another user's: exchange only your own.");
     }
     const accessToken = await this.acs.getTokenForTeamsUser(teamsToken.token, teamsToken.clientId, teamsToken.claimedObjectId);
-    return { teamsUserId: teamsUserRawId(teamsToken.objectId), accessToken };
+    const id = teamsUserRawId(teamsToken.objectId);
+    return { identity: { id }, accessToken, teamsUserId: id };
   }
 }

@@ -9,7 +9,7 @@ import type { Harness } from '../harness/gatewayHarness.js';
 import { startTeamsHarness, type TeamsHarness } from '../harness/teamsHarness.js';
 
 const EXCHANGE = `mutation Exchange($input: ExchangeTeamsUserTokenInput!) {
-  exchangeTeamsUserToken(input: $input) { teamsUserId accessToken { token expiresOn } }
+  exchangeTeamsUserToken(input: $input) { identity { id } teamsUserId accessToken { token expiresOn } }
 }`;
 
 let h: Harness;
@@ -54,9 +54,11 @@ describe('exchangeTeamsUserToken', () => {
     const teams = await teamsToken('alice');
     const result = await exchange(await caller('alice'), teams);
     expect(result.errors).toBeUndefined();
-    const { teamsUserId, accessToken } = result.data!.exchangeTeamsUserToken;
-    expect(teamsUserId).toBe(`8:orgid:${devObjectId('alice')}`);
-    expect(await h.introspect(accessToken.token)).toEqual({ active: true, identity: teamsUserId, kind: 'microsoftTeamsUser', expiresOn: expect.any(String) });
+    const { identity, teamsUserId, accessToken } = result.data!.exchangeTeamsUserToken;
+    expect(identity).toEqual({ id: `8:orgid:${devObjectId('alice')}` });
+    // The deprecated name says the same.
+    expect(teamsUserId).toBe(identity.id);
+    expect(await h.introspect(accessToken.token)).toEqual({ active: true, identity: identity.id, kind: 'microsoftTeamsUser', expiresOn: expect.any(String) });
     // ACS gives a Teams user's token the Entra token's own expiry, counted from its own clock (to the second below).
     const expiresOnSeconds = Date.parse(accessToken.expiresOn) / 1000;
     const entraExp = Number(claimsOf(teams).exp);
@@ -76,7 +78,7 @@ describe('exchangeTeamsUserToken', () => {
 
   it('matches object ids whatever their case, and reads them from AUTH_OBJECT_ID_CLAIM', async () => {
     const upper = await exchange(await caller('carol', { oid: devObjectId('carol').toUpperCase() }), await teamsToken('carol'));
-    expect(upper.data?.exchangeTeamsUserToken.teamsUserId).toBe(`8:orgid:${devObjectId('carol')}`);
+    expect(upper.data?.exchangeTeamsUserToken.identity.id).toBe(`8:orgid:${devObjectId('carol')}`);
     const nested = await h.startInstance({ AUTH_OBJECT_ID_CLAIM: 'entra.objectId' });
     const viaClaim = await exchange(await caller('dave', { entra: { objectId: devObjectId('dave') } }), await teamsToken('dave'), nested.url);
     expect(viaClaim.data?.exchangeTeamsUserToken.teamsUserId).toBe(`8:orgid:${devObjectId('dave')}`);

@@ -91,7 +91,7 @@ export type ExchangeTeamsUserTokenMutationVariables = Exact<{
 }>;
 
 
-export type ExchangeTeamsUserTokenMutation = { exchangeTeamsUserToken: { teamsUserId: string, accessToken: { token: string, expiresOn: string } } };
+export type ExchangeTeamsUserTokenMutation = { exchangeTeamsUserToken: { identity: { id: string }, accessToken: { token: string, expiresOn: string } } };
 
 export type CommunicationIdentityFieldsFragment = { id: string, appUserId: string, createdAt: string, tokensRevokedAt: string | null };
 
@@ -210,7 +210,9 @@ export const DeleteUserDocument = new TypedDocumentString(`
 export const ExchangeTeamsUserTokenDocument = new TypedDocumentString(`
     mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {
   exchangeTeamsUserToken(input: $input) {
-    teamsUserId
+    identity {
+      id
+    }
     accessToken {
       token
       expiresOn
