@@ -1,15 +1,11 @@
-import type { AcsIdentityClient, AcsToken } from '../acs/acsIdentityClient.js';
+import type { AcsIdentityClient } from '../acs/acsIdentityClient.js';
+import type { ExchangeTeamsUserTokenPayload } from '../graphql/teams/types.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { TeamsTokenVerifier } from './teamsTokenVerifier.js';
 import { teamsUserRawId, type TeamsUserRef } from './teamsUser.js';
 
-export interface TeamsExchangeResult {
-  /** `8:orgid:<object id>` (lower-case GUID): the identity the ACS token is for. */
-  identity: { id: string };
-  accessToken: AcsToken;
-  /** identity.id, under its older name. */
-  teamsUserId: string;
-}
+/** What callers see is declared once, as the GraphQL payload. */
+export type TeamsExchangeResult = ExchangeTeamsUserTokenPayload;
 
 /**
  * The rules of exchangeTeamsUserToken. The Teams token must pass every check and belong to the Teams user the
