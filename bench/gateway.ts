@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE: huge,
     RATE_LIMIT_MUTATIONS_PER_MINUTE: huge,
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: huge,
+    RATE_LIMIT_READS_PER_MINUTE: huge,
   });
   const withCache = { TOKEN_CACHE: 'true', TOKEN_CACHE_KEYS: cacheKeys };
   const env = gatewayEnv(emulator.connectionString);

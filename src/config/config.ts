@@ -91,6 +91,7 @@ const envSchema = z.object({
   RATE_LIMIT_MUTATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   RATE_LIMIT_ENTITIES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_READS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
 
   MAPPING_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   MAPPING_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
@@ -238,7 +239,7 @@ export interface QueryLimits {
 export interface RateLimitConfig {
   store: 'mongo' | 'memory' | 'off';
   /** Requests per minute, per caller, for each limited operation. */
-  perUserPerMinute: { issueToken: number; createUserAndToken: number; otherMutations: number; entities: number; teamsExchange: number };
+  perUserPerMinute: { issueToken: number; createUserAndToken: number; otherMutations: number; entities: number; reads: number; teamsExchange: number };
   /** Requests per minute, per client IP, for traffic without a bearer token. */
   anonymousPerMinute: number;
 }
@@ -333,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
         createUserAndToken: e.RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE,
         otherMutations: e.RATE_LIMIT_MUTATIONS_PER_MINUTE,
         entities: e.RATE_LIMIT_ENTITIES_PER_MINUTE,
+        reads: e.RATE_LIMIT_READS_PER_MINUTE,
         teamsExchange: e.RATE_LIMIT_TEAMS_EXCHANGE_PER_MINUTE,
       },
       anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,

@@ -7,7 +7,7 @@ import type { RateLimitConfig } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 
 /** A budget per caller (or per client IP, for anonymous requests) per minute; mutations declare theirs with @RateLimited. */
-export type RateBudget = 'issueToken' | 'createUserAndToken' | 'teamsExchange' | 'mutation' | 'entities' | 'anonymous';
+export type RateBudget = 'issueToken' | 'createUserAndToken' | 'teamsExchange' | 'mutation' | 'entities' | 'reads' | 'anonymous';
 
 const COLLECTION = 'rate_limits';
 
@@ -79,6 +79,7 @@ export class RateLimits {
       teamsExchange: limiter('teamsExchange', config.perUserPerMinute.teamsExchange),
       mutation: limiter('mutation', config.perUserPerMinute.otherMutations),
       entities: limiter('entities', config.perUserPerMinute.entities),
+      reads: limiter('reads', config.perUserPerMinute.reads),
       anonymous: limiter('anonymous', config.anonymousPerMinute),
     };
   }

@@ -166,6 +166,40 @@ describe('rate limits', () => {
     expect(metrics).toMatch(/gateway_rate_limit_rejections_total\{[^}]*\} [1-9]/);
   });
 
+  it('charges every read to its caller, one point per appearance: aliases, fragments and entities fields alike', async () => {
+    const reads = await h.startInstance({ RATE_LIMIT_READS_PER_MINUTE: '20' });
+    const token = await h.tokenFor('reader');
+    const aliased = `{ ${Array.from({ length: 10 }, (_, i) => `m${i}: me { id }`).join(' ')} }`;
+    const first = await graphql(reads.url, aliased, {}, token);
+    expect(first.errors).toBeUndefined();
+    expect(Object.keys(first.data!)).toHaveLength(10);
+    // 10 spent; a fragment and an inline fragment hide 9 more, and User.communicationIdentity under _entities 1 more.
+    const hidden = 'query { ...Mine ... on Query { a: me { id } b: me { id } c: communicationIdentity(appUserId: "reader") { id } } } fragment Mine on Query { d: me { id } e: me { id } f: me { id } g: me { id } h: me { id } i: me { id } }';
+    expect((await graphql(reads.url, hidden, {}, token)).errors).toBeUndefined();
+    const joined = await graphql(reads.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { communicationIdentity { id } } } }', { r: [{ __typename: 'User', id: 'reader' }] }, token);
+    expect(joined.errors).toBeUndefined();
+    // 20 of 20 spent: the next read is refused before it runs, a request without reads is not.
+    const refused = await graphql(reads.url, '{ me { id } }', {}, token);
+    expect(refused.status).toBe(429);
+    expect(errorCode(refused)).toBe('RATE_LIMITED');
+    expect(refused.errors?.[0]?.message).toMatch(/reads/);
+    expect((await graphql(reads.url, '{ __typename }', {}, token)).errors).toBeUndefined();
+    // Another caller has a budget of their own.
+    expect((await graphql(reads.url, aliased, {}, await h.tokenFor('other-reader'))).errors).toBeUndefined();
+  });
+
+  it('declares a budget on every field that reads storage, so a field added later cannot be read for free', async () => {
+    const { rateBudgetOf } = await import('../../src/graphql/policies/rateLimited.js');
+    const { buildGatewaySchema } = await import('../../src/graphql/schema.js');
+    const unused = new Proxy({}, { get: () => () => undefined }) as never;
+    const schema = await buildGatewaySchema({ identities: unused, teams: unused, audit: unused, logger: unused });
+    // _entities is charged per representation (RATE_LIMIT_ENTITIES_PER_MINUTE); _service reads nothing stored.
+    const queries = Object.values(schema.getQueryType()!.getFields()).filter((field) => !['_entities', '_service'].includes(field.name));
+    expect(queries.map((field) => [field.name, rateBudgetOf(field.extensions)])).toEqual(queries.map((field) => [field.name, 'reads']));
+    const user = schema.getType('User') as import('graphql').GraphQLObjectType;
+    expect(rateBudgetOf(user.getFields()['communicationIdentity']!.extensions)).toBe('reads');
+  });
+
   it('keeps one indexed document per caller and operation, expired by MongoDB where it can', async () => {
     const connection = await mongoose.createConnection(h.mongoUri).asPromise();
     try {

@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { AuditLog } from '../../audit/auditLog.js';
 import type { GatewayContext } from '../context.js';
+import { RateLimited } from '../policies/rateLimited.js';
 import { AuditEventConnection } from './AuditEvent.js';
 
 /** Only delegates: paging and the admin rule live in AuditLog. */
@@ -9,6 +10,7 @@ export class AuditResolver {
   constructor(private readonly audit: AuditLog) {}
 
   @Query(() => AuditEventConnection, { description: 'The audit trail, newest first. Admin role only.' })
+  @RateLimited('reads')
   auditEvents(
     @Ctx() { caller }: GatewayContext,
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,

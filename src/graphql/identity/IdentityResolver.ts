@@ -10,18 +10,21 @@ import { CreateUserAndTokenPayload, CreateUserPayload, DeleteUserPayload, IssueT
 
 /**
  * Only delegates: the rules live in IdentityService. Each operation declares its policies here: on whom it acts
- * (@ActingOn: the caller, or anyone for the admin role), its audit (@Audited) and its rate-limit budget (@RateLimited).
+ * (@ActingOn: the caller, or anyone for the admin role), its audit (@Audited) and its rate-limit budget (@RateLimited;
+ * queries spend the reads budget, one point for each time the field appears, aliases included).
  */
 @Resolver()
 export class IdentityResolver {
   constructor(private readonly identities: IdentityService) {}
 
   @Query(() => CommunicationIdentity, { nullable: true, description: "The caller's ACS identity; null when they have none." })
+  @RateLimited('reads')
   me(@ActingOn() user: AppUserRef) {
     return this.identities.find(user);
   }
 
   @Query(() => CommunicationIdentity, { nullable: true, description: "An app user's ACS identity: the caller's own, or anyone's with the admin role." })
+  @RateLimited('reads')
   communicationIdentity(@Arg('appUserId', () => ID) _appUserId: string, @ActingOn('appUserId') user: AppUserRef) {
     return this.identities.find(user);
   }

@@ -1,5 +1,16 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLObjectType, type SelectionSetNode } from 'graphql';
+import {
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { ErrorCode, GatewayError } from '../../errors.js';
 import { operationLabel, type GatewayMetrics } from '../../observability/metrics.js';
 import type { RateBudget, RateLimits } from '../../rateLimit/rateLimits.js';
@@ -8,9 +19,10 @@ import { entityFields } from '../federation/entities.js';
 import { rateBudgetOf } from '../policies/rateLimited.js';
 
 /**
- * Charges each root mutation field the budget it declares (@RateLimited; so aliasing one mutation ten times costs
- * ten), each `_entities` representation (each is a lookup), and every anonymous request per IP, once the
- * operation is known and before anything executes.
+ * Charges, once the operation is known and before anything executes: every field that declares a budget
+ * (@RateLimited), one point per appearance at any depth, so aliasing `me` ten times costs ten; root mutation fields
+ * without one to the general mutation budget; each `_entities` representation (each is a lookup). Anonymous
+ * requests spend all of it from their client IP's budget, at least one point.
  */
 export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics, maxRepresentations: number): ApolloServerPlugin<GatewayContext> {
   return {
@@ -23,15 +35,12 @@ export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics, max
             const asked = entityFields(operation, document, request.variables).reduce((sum, field) => sum + field.representations, 0);
             // Over the cap, entityLimitsPlugin refuses it before any lookup (Apollo runs both hooks at once): a point.
             const representations = asked > maxRepresentations ? 1 : asked;
+            const charges = fieldCharges(operation, document, schema);
+            if (representations > 0) charges.set('entities', (charges.get('entities') ?? 0) + representations);
             if (!caller) {
-              await limits.consume('anonymous', null, clientIp, Math.max(1, representations));
+              const points = [...charges.values()].reduce((sum, count) => sum + count, 0);
+              await limits.consume('anonymous', null, clientIp, Math.max(1, points));
               return;
-            }
-            const charges = new Map<RateBudget, number>();
-            if (representations > 0) charges.set('entities', representations);
-            const mutationType = schema.getMutationType();
-            if (operation.operation === 'mutation' && mutationType) {
-              chargeFields(operation.selectionSet, fragmentsOf(document), mutationType, charges);
             }
             for (const [budget, count] of charges) {
               await limits.consume(budget, caller, clientIp, count);
@@ -53,34 +62,54 @@ export function rateLimitPlugin(limits: RateLimits, metrics: GatewayMetrics, max
   };
 }
 
-/** Root fields, including those reached through fragments, so a fragment cannot hide a mutation. */
-function chargeFields(
-  selectionSet: SelectionSetNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  mutationType: GraphQLObjectType,
-  charges: Map<RateBudget, number>,
-): void {
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      if (selection.name.value === '__typename') continue;
-      const budget = rateBudgetOf(mutationType.getFields()[selection.name.value]?.extensions) ?? 'mutation';
-      charges.set(budget, (charges.get(budget) ?? 0) + 1);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      chargeFields(selection.selectionSet, fragments, mutationType, charges);
-    } else {
-      const fragment = fragments.get(selection.name.value);
-      if (fragment) {
-        const others = new Map([...fragments].filter(([name]) => name !== fragment.name.value));
-        chargeFields(fragment.selectionSet, others, mutationType, charges);
-      }
-    }
-  }
-}
-
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  return new Map(
+/**
+ * What the operation spends, per budget: every field selection, through fragments too (so a fragment cannot hide a
+ * field), counted as often as it appears. Each fragment is counted once and multiplied by its spreads, so fragments
+ * spreading each other many times over cost a walk of the document, not of its expansion. Runs on a validated
+ * document: fields exist on their parent types, and fragments do not spread themselves.
+ */
+export function fieldCharges(operation: OperationDefinitionNode, document: DocumentNode, schema: GraphQLSchema): Map<RateBudget, number> {
+  const fragments = new Map(
     document.definitions
       .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
       .map((fragment) => [fragment.name.value, fragment]),
   );
+  const mutationType = schema.getMutationType();
+  const counted = new Map<string, Charges>();
+  const ofFragment = (name: string): Charges => {
+    const known = counted.get(name);
+    if (known) return known;
+    counted.set(name, new Map()); // a cycle (refused by validation) counts nothing
+    const fragment = fragments.get(name);
+    const type = fragment && schema.getType(fragment.typeCondition.name.value);
+    const charges = fragment ? visit(fragment.selectionSet, type, type === mutationType) : new Map();
+    counted.set(name, charges);
+    return charges;
+  };
+  function visit(selectionSet: SelectionSetNode, parent: GraphQLNamedType | null | undefined, isMutationRoot: boolean): Charges {
+    const charges: Charges = new Map();
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value.startsWith('__')) continue;
+        const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[selection.name.value] : undefined;
+        const budget = rateBudgetOf(field?.extensions) ?? (isMutationRoot ? 'mutation' : undefined);
+        if (budget) add(charges, new Map([[budget, 1]]));
+        if (selection.selectionSet && field) add(charges, visit(selection.selectionSet, getNamedType(field.type), false));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        add(charges, visit(selection.selectionSet, type, isMutationRoot));
+      } else {
+        add(charges, ofFragment(selection.name.value));
+      }
+    }
+    return charges;
+  }
+  const root = operation.operation === 'mutation' ? mutationType : operation.operation === 'query' ? schema.getQueryType() : null;
+  return root ? visit(operation.selectionSet, root, operation.operation === 'mutation') : new Map();
+}
+
+type Charges = Map<RateBudget, number>;
+
+function add(into: Charges, from: Charges): void {
+  for (const [budget, count] of from) into.set(budget, (into.get(budget) ?? 0) + count);
 }

@@ -2,8 +2,10 @@ import { Extensions } from 'type-graphql';
 import type { RateBudget } from '../../rateLimit/rateLimits.js';
 
 /**
- * The budget each use of this mutation spends (RATE_LIMIT_*); mutations without it spend the general one.
- * Read by rateLimitPlugin, which charges every root field of an operation before any of them runs.
+ * The budget each use of this field spends (RATE_LIMIT_*): one point per appearance in the operation, aliases and
+ * repeats included, at any depth. Every field whose resolver reads storage declares one ('reads' for queries);
+ * mutations without one spend the general mutation budget. Read by rateLimitPlugin, which charges the whole
+ * operation before any of it runs.
  */
 export function RateLimited(budget: RateBudget): MethodDecorator {
   return Extensions({ rateLimit: budget });
