@@ -45,12 +45,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const metrics = new GatewayMetrics();
   const cleanups: Cleanups = [];
   const stopAll = () => runCleanups(cleanups, (error) => logger.warn({ err: error }, 'a stop step failed'));
+  for (const warning of config.warnings ?? []) logger.warn(`${warning} (production refuses to start with it)`);
 
   try {
     const core = await connectCore(config, {
       logger,
       cleanups,
       onAcsCall: metrics.recordAcsCall,
+      onCustomIdState: metrics.recordCustomIdState,
       onMongoMonitorRestart: metrics.recordMongoMonitorRestart,
     });
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
@@ -73,7 +75,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const { http } = config;
     const routes: Record<string, RouteHandler> = {
       '/healthz': liveness,
-      '/readyz': readiness({ connection: core.connection, acsProbeUrl: core.acs.probeUrl, isDraining: () => draining, cacheMs: http.readinessCacheMs }),
+      '/readyz': readiness({
+        connection: core.connection,
+        acsProbeUrl: core.acs.probeUrl,
+        customIdState: () => core.acs.client.customIdState,
+        isDraining: () => draining,
+        cacheMs: http.readinessCacheMs,
+      }),
     };
     // /metrics alone on its own port (METRICS_PORT on METRICS_HOST), and on the API port only when configured so.
     const metricsPort = http.metrics.enabled ? http.metrics.ownPort : undefined;
@@ -100,7 +108,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const host = urlHost(config.host);
     let metricsUrl: string | undefined;
     if (metricsServer && metricsPort) {
-      const listening = await listen(metricsServer, metricsPort.port, metricsPort.host);
+      const listening = await listen(metricsServer, metricsPort.port, metricsPort.host, 'METRICS_PORT');
       cleanups.push(
         () =>
           new Promise<void>((resolve) => {
@@ -110,7 +118,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       );
       metricsUrl = `http://${urlHost(metricsPort.host)}:${listening}/metrics`;
     }
-    const port = await listen(server, config.port, config.host);
+    const port = await listen(server, config.port, config.host, 'PORT');
     const url = `http://${host}:${port}/graphql`;
     metricsUrl ??= http.metrics.enabled && http.metrics.onApiPort ? `http://${host}:${port}/metrics` : undefined;
     logger.info({ url, metricsUrl }, 'gateway ready');
@@ -133,9 +141,21 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+/** Listens, or fails with the variable to change: `listen EADDRINUSE` alone does not say which setting chose the port. */
+function listen(server: Server, port: number, host: string, variable: 'PORT' | 'METRICS_PORT'): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (error.code === 'EADDRINUSE') {
+        reject(new Error(`${where} is already in use (another gateway, or another program, listens there): stop it, or set ${variable} to a free port (0 picks one).`, { cause: error }));
+      } else if (error.code === 'EACCES') {
+        reject(new Error(`${where} needs privileges this process does not have: set ${variable} to a port above 1023.`, { cause: error }));
+      } else if (error.code === 'EADDRNOTAVAIL') {
+        reject(new Error(`${host} is not an address of this machine: set HOST to one of its addresses, or 0.0.0.0.`, { cause: error }));
+      } else {
+        reject(error);
+      }
+    });
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
-import type { ScopeName } from '../../acs/scopes.js';
+import type { ScopeName } from '../../vocabulary/scopes.js';
 import { CommunicationTokenScope } from './CommunicationTokenScope.js';
 
 /** The app user an operation acts on. */

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { ScopeName } from '../../acs/scopes.js';
+import type { ScopeName } from '../../vocabulary/scopes.js';
 import { CommunicationIdentity } from './CommunicationIdentity.js';
 import { CommunicationTokenScope } from './CommunicationTokenScope.js';
 

@@ -13,7 +13,8 @@ import {
 } from 'graphql';
 import { ErrorCode, GatewayError } from '../../errors.js';
 import { operationLabel, type GatewayMetrics } from '../../observability/metrics.js';
-import type { RateBudget, RateLimits } from '../../rateLimit/rateLimits.js';
+import type { RateBudget } from '../../config/rateLimits.js';
+import type { RateLimits } from '../../rateLimit/rateLimits.js';
 import type { GatewayContext } from '../context.js';
 import { entityFields } from '../federation/entities.js';
 import { rateBudgetOf } from '../policies/rateLimited.js';
