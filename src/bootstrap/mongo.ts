@@ -50,9 +50,3 @@ export async function connectMongo(
   cleanups.push(async () => watchdog.stop());
   return connection;
 }
-
-/** FerretDB answers buildInfo with its own version next to the MongoDB one it emulates. */
-export async function isFerretDb(connection: Connection): Promise<boolean> {
-  const info = await connection.db!.admin().command({ buildInfo: 1 });
-  return 'ferretdbVersion' in info;
-}

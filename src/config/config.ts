@@ -164,7 +164,7 @@ export interface GatewayConfig {
   /** Whether to create identities with a customId (ACS API 2025-06-30), which makes a retried creation idempotent. */
   customId: CustomIdMode;
   reconcile: { intervalMs: number; staleAfterMs: number };
-  /** Audit events older than this are removed (a TTL index, or the reconciler on FerretDB); 0 keeps them forever. */
+  /** Audit events older than this are removed by the sweep (bootstrap/expiry.ts); 0 keeps them forever. */
   auditRetentionDays: number;
   teams: TeamsConfig;
 }
