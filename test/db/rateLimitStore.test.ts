@@ -8,8 +8,7 @@ import { uniqueDbUri } from '../support/mongo.js';
 const LIMIT = 5;
 const config: RateLimitConfig = {
   store: 'mongo',
-  perUserPerMinute: { issueToken: LIMIT, createUserAndToken: LIMIT, otherMutations: LIMIT, entities: LIMIT, teamsExchange: LIMIT },
-  anonymousPerMinute: LIMIT,
+  perMinute: { issueToken: LIMIT, createUserAndToken: LIMIT, mutation: LIMIT, anonymous: LIMIT, entities: LIMIT, teamsExchange: LIMIT },
 };
 const caller = (userId: string) => ({ issuer: 'https://issuer.test/', userId, isAdmin: false });
 const outcome = (consume: Promise<void>) =>
