@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { MiddlewareInterface, NextFn, ResolverData } from 'type-graphql';
 import type { AuditLog } from '../../audit/auditLog.js';
+import { ErrorCode, GatewayError } from '../../errors.js';
 import { appUserIdProblem } from '../../identity/appUser.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayContext } from '../context.js';
@@ -9,8 +10,9 @@ import { policyOf } from './operationPolicy.js';
 
 /**
  * Records each call of an audited operation (who, on whom, what, outcome) before the field's result is final: the
- * response waits for the write. The subject is the one the policy decided before execution, read from the
- * context; the identity is the one the policy's audit rule names. Built by the schema module with the audit log.
+ * response waits for the write, and fails when the write fails. The subject is the one the policy decided before
+ * execution, read from the context; the identity is the one the policy's audit rule names. Built by the schema
+ * module with the audit log.
  */
 export class AuditMiddleware implements MiddlewareInterface<GatewayContext> {
   constructor(
@@ -44,7 +46,14 @@ export class AuditMiddleware implements MiddlewareInterface<GatewayContext> {
           subjectAppUserId: subject?.appUserId ?? undecidedSubject(decision && 'requested' in decision ? decision.requested : undefined, caller.userId),
           identityId: rule.identity(failed ? undefined : outcome.result, subject),
         })
-        .catch((writeError: unknown) => this.logger.error({ err: writeError, requestId }, 'audit write failed'));
+        .catch((writeError: unknown) => {
+          this.logger.error({ err: writeError, requestId }, 'audit write failed');
+          if ('error' in outcome) return; // refused anyway: its own error stands
+          // Thrown from finally, it replaces the result: nothing is answered as done unless its event is stored.
+          throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The audit trail could not record this call, so its result is withheld; retry shortly.', {
+            retryAfterSeconds: 1,
+          });
+        });
     }
   }
 }
