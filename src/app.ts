@@ -6,6 +6,7 @@ import { auditEventModel } from './audit/auditEventModel.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { connectCore } from './bootstrap/core.js';
+import type { DatabaseTraits } from './bootstrap/database.js';
 import { setUpExpiry } from './bootstrap/expiry.js';
 import { loadLocalStack } from './bootstrap/localStack.js';
 import { teamsExchangeFor } from './bootstrap/teams.js';
@@ -24,7 +25,12 @@ import { createRateLimitIndexes, RateLimits } from './rateLimit/rateLimits.js';
 
 export interface GatewayOptions {
   logger?: Logger;
+  /** Instead of asking the server (see CoreOptions.databaseTraits). */
+  databaseTraits?: DatabaseTraits;
 }
+
+/** How often expired rows are swept when RECONCILE_INTERVAL_MS turns the reconciler off. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 export interface RunningGateway {
   url: string;
@@ -57,20 +63,22 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       onAcsCall: metrics.recordAcsCall,
       onCustomIdState: metrics.recordCustomIdState,
       onMongoMonitorRestart: metrics.recordMongoMonitorRestart,
+      databaseTraits: options.databaseTraits,
     });
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
     const auditModel = auditEventModel(core.connection);
     const [sweep] = await Promise.all([
-      setUpExpiry(core.connection, { ferretDb: core.ferretDb, auditRetentionDays: config.auditRetentionDays }),
+      setUpExpiry(core.connection, { auditRetentionDays: config.auditRetentionDays }),
       auditModel.createIndexes(),
-      config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection, { expireWithTtl: !core.ferretDb }),
+      config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection),
     ]);
     const audit = new AuditLog(auditModel);
-    const rateLimits = new RateLimits(config.rateLimits, core.connection, { oneConsumePerKey: config.rateLimits.store === 'mongo' && core.ferretDb });
-    if (config.reconcile.intervalMs > 0) {
-      const schedule = scheduleReconciler(core.reconciler, core.reconcilerLease, config.reconcile.intervalMs, logger, sweep);
-      cleanups.push(() => schedule.stop());
-    }
+    const rateLimits = new RateLimits(config.rateLimits, core.connection, {
+      oneConsumePerKey: config.rateLimits.store === 'mongo' && core.database.readModifyWriteUpdates,
+    });
+    const { intervalMs } = config.reconcile;
+    const schedule = scheduleReconciler(intervalMs > 0 ? core.reconciler : null, core.reconcilerLease, intervalMs || SWEEP_INTERVAL_MS, logger, sweep);
+    cleanups.push(() => schedule.stop());
     const teams = await teamsExchangeFor(config, core.acs.client);
     const schema = await buildGatewaySchema({ identities: core.identities, teams, audit, logger });
 
