@@ -45,7 +45,10 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** The composition root: starts the gateway and whatever embedded services its configuration asks for. */
+/**
+ * The composition root: starts the gateway and whatever embedded services its configuration asks for. Longer than
+ * 60 lines on purpose: it is the one place that orders startup and, in reverse, shutdown; each step is a line or two.
+ */
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = new GatewayMetrics();
