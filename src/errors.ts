@@ -12,6 +12,8 @@ export const ErrorCode = {
   /** exchangeTeamsUserToken is turned off on this gateway (TEAMS_ENABLED). */
   TEAMS_EXCHANGE_DISABLED: 'TEAMS_EXCHANGE_DISABLED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** ACS holds several identities for the app user's customId (MultipleIdentitiesForCustomId); the reconciler settles it. */
+  IDENTITY_CONFLICT: 'IDENTITY_CONFLICT',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

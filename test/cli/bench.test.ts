@@ -32,7 +32,8 @@ describe('npm run bench', () => {
     const sections = readmeSections();
     expect(sections).toEqual(['start', 'floor', 'compare', 'acsAway', 'storm', 'other', 'soak', 'profile']);
     for (const section of sections) expect(stdout).toMatch(new RegExp(`^  ${section} `, 'm'));
-    const settings = [...new Set(readFileSync(path.join(ROOT, 'bench/gateway.ts'), 'utf8').match(/process\.env\.BENCH_[A-Z_]+/g)!.map((name) => name.slice('process.env.'.length)))];
+    const sources = ['bench/gateway.ts', 'bench/support.ts'].map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n');
+    const settings = [...new Set(sources.match(/process\.env\.BENCH_[A-Z_]+/g)!.map((name) => name.slice('process.env.'.length)))];
     for (const setting of settings) expect(stdout).toMatch(new RegExp(`^  ${setting} `, 'm'));
     expect(benchDirs()).toEqual(before); // no data folder made, nothing started
   }, 60_000);

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { RunningGateway } from '../../src/app.js';
-import { isFerretDb } from '../../src/bootstrap/mongo.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
 import { errorCode, graphql } from '../harness/graphqlClient.js';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
@@ -166,14 +165,14 @@ describe('rate limits', () => {
     expect(metrics).toMatch(/gateway_rate_limit_rejections_total\{[^}]*\} [1-9]/);
   });
 
-  it('keeps one indexed document per caller and operation, expired by MongoDB where it can', async () => {
+  it('keeps one indexed document per caller and operation, indexed for the sweep that expires it', async () => {
     const connection = await mongoose.createConnection(h.mongoUri).asPromise();
     try {
+      // Read back from the server (listIndexes): the lookup index, and the sweep's; no TTL index on any server.
       const indexes = await connection.collection('rate_limits').indexes();
       expect(indexes.find((index) => index.name === 'key')).toMatchObject({ key: { key: 1 }, unique: true });
-      const ttl = indexes.find((index) => index.name === 'expire_ttl');
-      if (await isFerretDb(connection)) expect(ttl).toBeUndefined(); // FerretDB v1 has no TTL indexes
-      else expect(ttl).toMatchObject({ key: { expire: -1 }, expireAfterSeconds: 0 });
+      expect(indexes.find((index) => index.name === 'expire')).toMatchObject({ key: { expire: 1 } });
+      expect(indexes.filter((index) => index.expireAfterSeconds !== undefined)).toEqual([]);
       const flooder = await connection.collection('rate_limits').countDocuments({ key: { $regex: '^issueToken:.*flooder$' } });
       expect(flooder).toBe(1);
     } finally {
@@ -187,7 +186,7 @@ describe('health, readiness and metrics', () => {
     expect((await fetch(new URL('/healthz', h.gateway.url))).status).toBe(200);
     const ready = await fetch(new URL('/readyz', h.gateway.url));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', acs: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', acs: 'ok' }, customId: 'inUse' });
   });
 
   it('exposes real figures at /metrics', async () => {
@@ -255,6 +254,37 @@ describe('audit trail', () => {
     expect(JSON.stringify(events)).not.toContain(issued.data?.issueToken.accessToken.token);
 
     expect(errorCode(await h.gql(query, {}, await h.tokenFor('mallory')))).toBe('FORBIDDEN');
+  });
+
+  it('answers a call whose audit write the database refused as failed, never with its result, and the others of its batch as done', async () => {
+    const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+    const events = connection.collection('audit_events');
+    // A real refusal: a unique index on requestId, and events already stored under the ids two calls will carry.
+    await events.createIndex({ requestId: 1 }, { unique: true, name: 'doom_request_id' });
+    await events.insertMany([{ requestId: 'doomed-call-1' }, { requestId: 'doomed-call-4' }]);
+    try {
+      const callers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => h.tokenFor(`audit-batch-${i}`)));
+      for (const token of callers) expect((await h.gql(CREATE_USER, {}, token)).errors).toBeUndefined();
+      const requestIds = callers.map((_, i) => (i === 1 || i === 4 ? `doomed-call-${i}` : `audit-batch-call-${i}`));
+      // At once, so that their events share writes.
+      const answers = await Promise.all(callers.map((token, i) => graphql(h.gateway.url, ISSUE_TOKEN, {}, token, { 'x-request-id': requestIds[i]! })));
+      answers.forEach((answer, i) => {
+        if (requestIds[i]!.startsWith('doomed')) {
+          expect(errorCode(answer)).toBe('UPSTREAM_UNAVAILABLE');
+          expect(answer.data?.issueToken ?? null).toBeNull();
+          expect(JSON.stringify(answer)).not.toMatch(/eyJ/); // no token, not even in part
+        } else {
+          expect(answer.errors).toBeUndefined();
+          expect(answer.data?.issueToken.accessToken.token).toMatch(/^eyJ/);
+        }
+      });
+      // Each call answered as done has its event stored.
+      const stored = await events.find({ requestId: { $in: requestIds.filter((id) => !id.startsWith('doomed')) } }).toArray();
+      expect(stored.map((event) => event.outcome)).toEqual(['success', 'success', 'success', 'success']);
+    } finally {
+      await events.dropIndex('doom_request_id');
+      await connection.close();
+    }
   });
 });
 

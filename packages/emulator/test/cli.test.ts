@@ -101,6 +101,12 @@ describe('the acs-identity-emulator bin', () => {
       '--fault',
       'ACS_EMULATOR_FAULTS',
       'ACS_EMULATOR_DATA_DIR',
+      '--bearer-jwks',
+      'ACS_EMULATOR_BEARER_JWKS',
+      'never\nnone or HMAC',
+      'https://communication.azure.com',
+      'loopback Host',
+      'gets 403',
       'entra-token',
       ...OPERATIONS,
     ]) {
