@@ -11,6 +11,7 @@ import { loadLocalStack } from './bootstrap/localStack.js';
 import { teamsExchangeFor } from './bootstrap/teams.js';
 import type { GatewayConfig } from './config/config.js';
 import { createApolloServer } from './graphql/apolloServer.js';
+import { queryLimitOptions } from './graphql/plugins/queryLimits.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { graphqlRoute } from './http/graphqlHandler.js';
 import { liveness, readiness } from './http/health.js';
@@ -21,6 +22,8 @@ import { scheduleReconciler } from './identity/reconcile/schedule.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { createRateLimitIndexes, RateLimits } from './rateLimit/rateLimits.js';
+import { TrustedDocumentGate } from './trustedDocuments/gate.js';
+import { loadTrustedDocuments } from './trustedDocuments/manifest.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -68,6 +71,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     }
     const teams = await teamsExchangeFor(config, core.acs.client);
     const schema = await buildGatewaySchema({ identities: core.identities, teams, audit, logger });
+    const trustedDocuments = await loadTrustedDocuments(config.trustedDocuments.manifestPath, {
+      schema,
+      introspection: config.introspection,
+      ...queryLimitOptions(config.queryLimits),
+    });
 
     let draining = false;
     const { http } = config;
@@ -81,7 +89,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       metricsPort === undefined ? undefined : createHttpServer({ routes: { '/metrics': metricsRoute(metrics.registry) }, logger, timeouts: http.timeouts });
     if (http.metrics.enabled && !metricsServer) routes['/metrics'] = metricsRoute(metrics.registry);
     const server = createHttpServer({ routes, logger, timeouts: http.timeouts });
-    const apollo = createApolloServer({ schema, config, httpServer: server, logger, metrics, rateLimits });
+    const apollo = createApolloServer({ schema, config, httpServer: server, logger, metrics, rateLimits, trustedDocuments });
     await apollo.start();
     cleanups.push(() => apollo.stop());
     routes['/graphql'] = graphqlRoute({
@@ -92,6 +100,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       trustedProxies: http.trustedProxies,
       maxBodyBytes: http.maxRequestBytes,
       maxQueryCharacters: config.queryLimits.maxCharacters,
+      trustedDocuments: new TrustedDocumentGate({ documents: trustedDocuments, ...config.trustedDocuments }),
+      onUntrustedDocument: (reason, requestId) => {
+        metrics.untrustedDocuments.inc({ reason });
+        metrics.errors.inc({ code: 'DOCUMENT_NOT_TRUSTED' });
+        logger.info({ requestId, errorCodes: ['DOCUMENT_NOT_TRUSTED'], reason }, 'graphql request refused: document not trusted');
+      },
     });
     // GraphiQL is a development tool: in production GET /graphql stays Apollo's, and no asset route exists.
     if (!config.production) (await loadLocalStack(config.production, 'GraphiQL')).addGraphiqlRoutes(routes);
@@ -112,7 +126,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const port = await listen(server, config.port, config.host);
     const url = `http://${host}:${port}/graphql`;
     metricsUrl ??= http.metrics.enabled ? `http://${host}:${port}/metrics` : undefined;
-    logger.info({ url, metricsUrl }, 'gateway ready');
+    logger.info({ url, metricsUrl, trustedDocuments: trustedDocuments.size, trustedDocumentsOnly: config.trustedDocuments.only }, 'gateway ready');
 
     return {
       url,

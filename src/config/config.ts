@@ -4,6 +4,7 @@ import type { CustomIdMode } from '../acs/customIdCreator.js';
 import { ALL_SCOPE_NAMES, parseScopeName, type ScopeName } from '../acs/scopes.js';
 import { isGuid, normalizeGuid } from '../auth/objectId.js';
 import { parseCacheKeys, type CacheKey } from '../identity/tokens/tokenCipher.js';
+import { defaultManifestPath } from '../trustedDocuments/defaultManifest.js';
 
 /** Thrown when the environment cannot start the gateway; the message names the variable. */
 export class ConfigError extends Error {
@@ -83,6 +84,10 @@ const envSchema = z.object({
   MAX_INTROSPECTION_DEPTH: z.coerce.number().int().min(1).max(100).default(16),
   MAX_ENTITY_REPRESENTATIONS: z.coerce.number().int().min(1).max(10_000).default(100),
   FIELD_SUGGESTIONS: booleanFlag(false).optional(),
+  /** Trusted documents (see trustedDocumentsConfig). */
+  TRUSTED_DOCUMENTS: optionalString,
+  TRUSTED_DOCUMENTS_ONLY: booleanFlag(false).optional(),
+  TRUSTED_DOCUMENTS_ROUTER_SECRET: optionalString,
 
   /** Default: `mongo` with MONGODB_URI; `memory` with the embedded database, which only this process uses. */
   RATE_LIMIT_STORE: z.enum(['mongo', 'memory', 'off']).optional(),
@@ -160,6 +165,7 @@ export interface GatewayConfig {
   introspection: boolean;
   http: HttpConfig;
   queryLimits: QueryLimits;
+  trustedDocuments: TrustedDocumentsConfig;
   rateLimits: RateLimitConfig;
   /** Whether to create identities with a customId (ACS API 2025-06-30), which makes a retried creation idempotent. */
   customId: CustomIdMode;
@@ -225,6 +231,15 @@ export interface QueryLimits {
   fieldSuggestions: boolean;
 }
 
+export interface TrustedDocumentsConfig {
+  /** The manifest ({"sha256:<hex>": "<document>"}, the client preset's format): by default the committed one. */
+  manifestPath: string;
+  /** Refuse every document not in the manifest, before parsing (on by default in production). */
+  only: boolean;
+  /** A router sending this in x-router-secret may send its own documents (query plans) when `only` is on. */
+  routerSecret?: string;
+}
+
 export interface RateLimitConfig {
   store: 'mongo' | 'memory' | 'off';
   /** Requests per minute, per caller, for each limited operation. */
@@ -268,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   }
   const scopes = attempt(() => allowedScopes(e.ALLOWED_SCOPES));
   const teams = attempt(() => teamsConfig(e, production));
+  const trustedDocuments = attempt(() => trustedDocumentsConfig(e, production));
   if (problems.length > 0) throw new ConfigError(problems.join(' '));
 
   return {
@@ -314,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       maxEntityRepresentations: e.MAX_ENTITY_REPRESENTATIONS,
       fieldSuggestions: e.FIELD_SUGGESTIONS ?? !production,
     },
+    trustedDocuments,
     customId: e.ACS_CUSTOM_ID,
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_MS, staleAfterMs: e.RECONCILE_STALE_AFTER_MS },
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
@@ -439,6 +456,14 @@ function allowedScopes(values: string[]): ScopeName[] {
     }
     return name;
   });
+}
+
+function trustedDocumentsConfig(e: Env, production: boolean): TrustedDocumentsConfig {
+  const secret = e.TRUSTED_DOCUMENTS_ROUTER_SECRET;
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('TRUSTED_DOCUMENTS_ROUTER_SECRET must be at least 32 characters (e.g. openssl rand -base64 32); the router sends it in x-router-secret.');
+  }
+  return { manifestPath: e.TRUSTED_DOCUMENTS ?? defaultManifestPath(), only: e.TRUSTED_DOCUMENTS_ONLY ?? production, ...(secret && { routerSecret: secret }) };
 }
 
 /** The scopes of the Azure Communication Services API a Teams user's token is requested with (its `scp`). */

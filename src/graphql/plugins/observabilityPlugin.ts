@@ -23,6 +23,9 @@ export function observabilityPlugin(logger: Logger, metrics: GatewayMetrics): Ap
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
+        async parsingDidStart() {
+          metrics.documentsParsed.inc();
+        },
         async willSendResponse({ operationName, operation, document, schema, errors, response }) {
           const label = operationLabel(operation, document, schema);
           const codes = (errors ?? []).map((error) => errorCodeLabel(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR', CLIENT_ERROR_CODES));
