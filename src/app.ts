@@ -11,7 +11,6 @@ import { loadLocalStack } from './bootstrap/localStack.js';
 import { teamsExchangeFor } from './bootstrap/teams.js';
 import type { GatewayConfig } from './config/config.js';
 import { createApolloServer } from './graphql/apolloServer.js';
-import { queryLimitOptions } from './graphql/plugins/queryLimits.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { graphqlRoute } from './http/graphqlHandler.js';
 import { liveness, readiness } from './http/health.js';
@@ -71,11 +70,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     }
     const teams = await teamsExchangeFor(config, core.acs.client);
     const schema = await buildGatewaySchema({ identities: core.identities, teams, audit, logger });
-    const trustedDocuments = await loadTrustedDocuments(config.trustedDocuments.manifestPath, {
-      schema,
-      introspection: config.introspection,
-      ...queryLimitOptions(config.queryLimits),
-    });
+    const trustedDocuments = await loadTrustedDocuments(config.trustedDocuments.manifestPath, { schema, introspection: config.introspection });
 
     let draining = false;
     const { http } = config;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { z } from 'zod';
 import { ConfigError } from '../config/config.js';
 
@@ -22,9 +22,6 @@ export const sha256Hex = (text: string): string => createHash('sha256').update(t
 
 export interface LoadManifestOptions {
   schema: GraphQLSchema;
-  /** The same rules every free document meets (query limits): a trusted document skips validation per request. */
-  validationRules?: readonly ValidationRule[];
-  parseOptions?: { maxTokens?: number };
   /** Off: no trusted document may introspect either (Apollo's own rule for free documents). */
   introspection: boolean;
 }
@@ -32,6 +29,8 @@ export interface LoadManifestOptions {
 /**
  * Reads TRUSTED_DOCUMENTS: every key must be the SHA-256 of its text, and every text must parse and validate
  * against the schema, or the start stops naming the key. What a request later names by id is then known good.
+ * The query limits (depth, cost, tokens…) are not applied: they bound what strangers send, and these documents
+ * are the deployment's own (the entity limits, checked per request on the variables, still apply).
  */
 export async function loadTrustedDocuments(path: string, options: LoadManifestOptions): Promise<TrustedDocuments> {
   let raw: unknown;
@@ -49,11 +48,11 @@ export async function loadTrustedDocuments(path: string, options: LoadManifestOp
     if (sha256Hex(text) !== hash) throw new ConfigError(`TRUSTED_DOCUMENTS: the key "${key}" in ${path} is not the SHA-256 of its document.`);
     let document: DocumentNode;
     try {
-      document = parse(text, options.parseOptions);
+      document = parse(text);
     } catch (error) {
       throw new ConfigError(`TRUSTED_DOCUMENTS: the document "${key}" in ${path} does not parse: ${(error as Error).message}`);
     }
-    const rules = [...specifiedRules, ...(options.validationRules ?? []), ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+    const rules = [...specifiedRules, ...(options.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
     const errors = validate(options.schema, document, rules);
     if (errors.length > 0) {
       throw new ConfigError(`TRUSTED_DOCUMENTS: the document "${key}" in ${path} does not validate against the schema: ${errors[0]!.message}`);
