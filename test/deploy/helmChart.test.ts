@@ -137,6 +137,8 @@ describe('the Helm chart and the gateway configuration', () => {
       rateLimits: { store: 'mongo' },
       acs: { kind: 'connectionString' },
       auth: { kind: 'oidc', issuer: 'https://login.example.com/' },
+      // The image's manifest (COPY operations/trusted-documents.json), and nothing else runs.
+      trustedDocuments: { only: true, manifestPath: expect.stringMatching(/\/operations\/trusted-documents\.json$/) },
     });
     expect(config.tokens.kind === 'tokenCache' && config.tokens.keys).toHaveLength(1);
   });
