@@ -2,15 +2,11 @@ import { AzureKeyCredential, type TokenCredential } from '@azure/core-auth';
 import { CommunicationIdentityClient, type TokenScope } from '@azure/communication-identity';
 import { isKeyCredential, parseConnectionString } from '@azure/communication-common';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { CUSTOM_ID_API_VERSION, CustomIdCreator, type CreatedIdentity, type CustomIdMode } from './customIdCreator.js';
+import { CUSTOM_ID_API_VERSION, CustomIdCreator, type CreatedIdentity } from './customIdCreator.js';
+import type { AcsCredential, CustomIdMode } from '../config/acs.js';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { toGatewayError } from './acsErrors.js';
 
-/** How the gateway reaches and signs for a real ACS resource. */
-export type AcsCredential =
-  | { kind: 'connectionString'; connectionString: string; endpoint: string }
-  | { kind: 'accessKey'; endpoint: string; accessKey: string }
-  | { kind: 'managedIdentity'; endpoint: string };
 
 export interface AcsIdentityClientOptions {
   credential: AcsCredential;

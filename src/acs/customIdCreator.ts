@@ -15,8 +15,6 @@ import type { TokenScope } from '@azure/communication-identity';
 export const CUSTOM_ID_API_VERSION = '2025-06-30';
 
 /** Create identities with a customId always, never, or when the resource supports it (learned from the first creation). */
-export type CustomIdMode = 'auto' | 'on' | 'off';
-
 export interface CreatedIdentity {
   id: string;
   token?: { token: string; expiresOn: Date };

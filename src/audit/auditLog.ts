@@ -2,6 +2,7 @@ import { isValidObjectId, trusted } from 'mongoose';
 import type { Caller } from '../auth/caller.js';
 import { badInput, ErrorCode, GatewayError } from '../errors.js';
 import { requireCaller } from '../identity/accessPolicy.js';
+import type { AuditEvent, AuditEventConnection } from '../graphql/audit/AuditEvent.js';
 import type { AuditEventModel, AuditEventRecord } from './auditEventModel.js';
 
 export interface AuditEntry {
@@ -14,23 +15,9 @@ export interface AuditEntry {
   identityId?: string;
 }
 
-export interface AuditEventView {
-  id: string;
-  at: Date;
-  requestId: string;
-  action: string;
-  outcome: string;
-  errorCode: string | null;
-  actorId: string;
-  subjectAppUserId: string;
-  identityId: string | null;
-}
-
-export interface AuditPage {
-  nodes: AuditEventView[];
-  endCursor: string | null;
-  hasNextPage: boolean;
-}
+// What callers see is declared once, as the GraphQL types.
+export type AuditEventView = AuditEvent;
+export type AuditPage = AuditEventConnection;
 
 const MAX_PAGE = 200;
 

@@ -4,7 +4,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify,
 import { ErrorCode, GatewayError } from '../errors.js';
 import { appUserIdProblem } from '../identity/appUser.js';
 import type { Caller } from './caller.js';
-import { isGuid, normalizeGuid } from './objectId.js';
+import { isGuid, normalizeGuid } from '../vocabulary/guid.js';
 
 export interface CallerVerifierOptions {
   issuer: string;

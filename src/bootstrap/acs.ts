@@ -1,4 +1,5 @@
-import { AcsIdentityClient, type AcsCallRecord, type AcsCredential } from '../acs/acsIdentityClient.js';
+import { AcsIdentityClient, type AcsCallRecord } from '../acs/acsIdentityClient.js';
+import type { AcsCredential } from '../config/acs.js';
 import type { GatewayConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Cleanups } from './cleanups.js';
@@ -35,6 +36,6 @@ export async function connectAcs(
   }
   const tokenCredential =
     credential.kind === 'managedIdentity' ? new (await import('@azure/identity')).DefaultAzureCredential() : undefined;
-  const client = new AcsIdentityClient({ credential, tokenCredential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall, customId: config.customId });
+  const client = new AcsIdentityClient({ credential, tokenCredential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall, customId: config.acs.customId });
   return { client, probeUrl: credential.endpoint };
 }

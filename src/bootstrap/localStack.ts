@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import type { RouteHandler } from '../http/server.js';
-import type { CacheKey } from '../identity/tokens/tokenCipher.js';
+import type { CacheKey } from '../config/tokens.js';
 
 /**
  * The stand-ins that development and tests use where production has real services: the ACS emulator, an

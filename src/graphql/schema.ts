@@ -8,11 +8,11 @@ import type { TeamsExchange } from '../teams/teamsExchange.js';
 import { referenceResolvers } from './federation/referenceResolvers.js';
 import { toSubgraphSchema } from './federation/subgraph.js';
 import { AuditMiddleware } from './policies/audited.js';
-import { AuditResolver } from './resolvers/AuditResolver.js';
-import { IdentityResolver } from './resolvers/IdentityResolver.js';
-import { TeamsResolver } from './resolvers/TeamsResolver.js';
-import { UserResolver } from './resolvers/UserResolver.js';
-import { User } from './types/User.js';
+import { AuditResolver } from './audit/AuditResolver.js';
+import { IdentityResolver } from './identity/IdentityResolver.js';
+import { TeamsResolver } from './teams/TeamsResolver.js';
+import { UserResolver } from './federation/UserResolver.js';
+import { User } from './federation/User.js';
 
 /** What the resolvers, the audit policy and the reference resolvers delegate to. */
 export interface SchemaServices {

@@ -1,5 +1,5 @@
 import type { AcsIdentityClient, AcsToken } from '../acs/acsIdentityClient.js';
-import type { ScopeName } from '../acs/scopes.js';
+import type { ScopeName } from '../vocabulary/scopes.js';
 import type { Caller } from '../auth/caller.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { maySee, requireCaller } from './accessPolicy.js';
@@ -9,6 +9,7 @@ import { identityNotFound, type MappingStore } from './mapping/mappingStore.js';
 import type { TokenSource } from './tokens/tokenSource.js';
 import { validateTokenRequest, type TokenRequest, type TokenRequestRules } from './tokenRequest.js';
 import { toTokenView, toView, type IdentityView, type IssuedToken } from './views.js';
+import type { CreateUserAndTokenPayload, CreateUserPayload, DeleteUserPayload, RevokeTokensPayload } from '../graphql/identity/payloads.js';
 
 export interface TokenArgs {
   scopes: ScopeName[];
@@ -53,7 +54,7 @@ export class IdentityService {
   }
 
   /** Idempotent: one app user has exactly one ACS identity, however many calls race. */
-  async createUser(user: AppUserRef): Promise<{ identity: IdentityView; created: boolean }> {
+  async createUser(user: AppUserRef): Promise<CreateUserPayload> {
     const { mapping, created } = await this.ensureIdentity(user, async () => ({ id: await this.acs.createUser(customIdFor(user)) }));
     return { identity: toView(mapping), created };
   }
@@ -62,7 +63,7 @@ export class IdentityService {
     return this.tokens.issue(user, this.validate(args), { forceRefresh: args.forceRefresh === true });
   }
 
-  async createUserAndToken(user: AppUserRef, args: TokenArgs): Promise<IssuedToken & { created: boolean }> {
+  async createUserAndToken(user: AppUserRef, args: TokenArgs): Promise<CreateUserAndTokenPayload> {
     const request = this.validate(args);
     let issued: AcsToken | undefined;
     const { mapping, created } = await this.ensureIdentity(user, async () => {
@@ -74,7 +75,7 @@ export class IdentityService {
     return { identity: toView(mapping), accessToken: toTokenView(token, request), created };
   }
 
-  async revokeTokens(user: AppUserRef): Promise<{ identity: IdentityView; revokedAt: Date }> {
+  async revokeTokens(user: AppUserRef): Promise<RevokeTokensPayload> {
     const mapping = await this.mappings.requireActive(user);
     await this.acs.revokeTokens(mapping.acsId);
     const revokedAt = new Date();
@@ -85,7 +86,7 @@ export class IdentityService {
   }
 
   /** Deletes the ACS identity first, then the mapping: a failure in between leaves a `deleting` mapping to retry. */
-  async deleteUser(user: AppUserRef): Promise<{ appUserId: string; deletedIdentityId: string }> {
+  async deleteUser(user: AppUserRef): Promise<DeleteUserPayload> {
     const existing = await this.mappings.find(user);
     if (!existing || existing.state === 'pending') throw identityNotFound(user);
     this.mappings.assertSameResource(existing);

@@ -1,5 +1,5 @@
 import type { TokenScope } from '@azure/communication-identity';
-import { SCOPE_BY_NAME, TOKEN_LIFETIME_MINUTES, type ScopeName } from '../acs/scopes.js';
+import { SCOPE_BY_NAME, TOKEN_LIFETIME_MINUTES, type ScopeName } from '../vocabulary/scopes.js';
 import { badInput } from '../errors.js';
 
 export interface TokenRequest {

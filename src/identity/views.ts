@@ -1,27 +1,13 @@
 import type { AcsToken } from '../acs/acsIdentityClient.js';
-import type { ScopeName } from '../acs/scopes.js';
+import type { CommunicationIdentity } from '../graphql/identity/CommunicationIdentity.js';
+import type { CommunicationAccessToken, IssueTokenPayload } from '../graphql/identity/payloads.js';
 import type { IdentityMapping } from './mapping/identityMappingModel.js';
 import type { TokenRequest } from './tokenRequest.js';
 
-/** What callers see of a mapping. */
-export interface IdentityView {
-  id: string;
-  appUserId: string;
-  createdAt: Date;
-  /** A promise when it is read only if a client asks for it (see FreshTokens). */
-  tokensRevokedAt: Date | null | Promise<Date | null>;
-}
-
-export interface TokenView {
-  token: string;
-  expiresOn: Date;
-  scopes: ScopeName[];
-}
-
-export interface IssuedToken {
-  identity: IdentityView;
-  accessToken: TokenView;
-}
+// What callers see is declared once, as the GraphQL types; these names only point at them.
+export type IdentityView = CommunicationIdentity;
+export type TokenView = CommunicationAccessToken;
+export type IssuedToken = IssueTokenPayload;
 
 export function toView(mapping: IdentityMapping): IdentityView {
   return {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { readOrCreateFile } from './readOrCreateFile.js';
-import type { CacheKey } from '../identity/tokens/tokenCipher.js';
+import type { CacheKey } from '../config/tokens.js';
 
 /** Outside production, a cache key generated once and kept in the data folder (production must configure one). */
 export async function loadDevCacheKey(dataDir: string): Promise<CacheKey> {

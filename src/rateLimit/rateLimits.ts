@@ -3,11 +3,9 @@ import { LRUCache } from 'lru-cache';
 import type { Connection } from 'mongoose';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Caller } from '../auth/caller.js';
-import type { RateLimitConfig } from '../config/config.js';
+import { BUDGETS, RATE_BUDGETS, type RateBudget, type RateLimitConfig } from '../config/rateLimits.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 
-/** A budget per caller (or per client IP, for anonymous requests) per minute; mutations declare theirs with @RateLimited. */
-export type RateBudget = 'issueToken' | 'createUserAndToken' | 'teamsExchange' | 'mutation' | 'entities' | 'anonymous';
 
 const COLLECTION = 'rate_limits';
 
@@ -73,20 +71,14 @@ export class RateLimits {
             duration: 60,
             disableIndexesCreation: true, // see createRateLimitIndexes
           });
-    this.limiters = {
-      issueToken: limiter('issueToken', config.perUserPerMinute.issueToken),
-      createUserAndToken: limiter('createUserAndToken', config.perUserPerMinute.createUserAndToken),
-      teamsExchange: limiter('teamsExchange', config.perUserPerMinute.teamsExchange),
-      mutation: limiter('mutation', config.perUserPerMinute.otherMutations),
-      entities: limiter('entities', config.perUserPerMinute.entities),
-      anonymous: limiter('anonymous', config.anonymousPerMinute),
-    };
+    // One limiter per budget of the table, keyed by the budget's name.
+    this.limiters = Object.fromEntries(RATE_BUDGETS.map((budget) => [budget, limiter(budget, config.perMinute[budget])])) as Record<RateBudget, RateLimiterAbstract>;
   }
 
   /** Spends `points` of the caller's budget (of the client IP's, when anonymous); past it, RATE_LIMITED with a retry hint. */
   async consume(budget: RateBudget, caller: Caller | null, clientIp: string, points = 1): Promise<void> {
     if (!this.limiters) return;
-    const anonymous = budget === 'anonymous' || !caller;
+    const anonymous = BUDGETS[budget].per === 'clientIp' || !caller;
     if (anonymous) this.assertIpNotExhausted(clientIp);
     const key = anonymous ? `ip:${rateLimitKeyOf(clientIp)}` : `${caller.issuer}|${caller.userId}`;
     const limiter = this.limiters[anonymous ? 'anonymous' : budget];

@@ -1,13 +1,11 @@
-import type { AcsIdentityClient, AcsToken } from '../acs/acsIdentityClient.js';
+import type { AcsIdentityClient } from '../acs/acsIdentityClient.js';
+import type { ExchangeTeamsUserTokenPayload } from '../graphql/teams/types.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { TeamsTokenVerifier } from './teamsTokenVerifier.js';
 import { teamsUserRawId, type TeamsUserRef } from './teamsUser.js';
 
-export interface TeamsExchangeResult {
-  /** `8:orgid:<object id>`: the identity the ACS token is for. */
-  teamsUserId: string;
-  accessToken: AcsToken;
-}
+/** What callers see is declared once, as the GraphQL payload. */
+export type TeamsExchangeResult = ExchangeTeamsUserTokenPayload;
 
 /**
  * The rules of exchangeTeamsUserToken. The Teams token must pass every check and belong to the Teams user the

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { isGuid, normalizeGuid } from '../auth/objectId.js';
+import { isGuid, normalizeGuid } from '../vocabulary/guid.js';
 import type { TeamsTokenRules } from '../config/config.js';
 import { badInput, ErrorCode, GatewayError } from '../errors.js';
 

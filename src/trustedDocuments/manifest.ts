@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { z } from 'zod';
 import { ConfigError } from '../config/config.js';
+import { defaultManifestPath } from './defaultManifest.js';
 
 /** A document the gateway was built with: its text, parsed and validated once at start. */
 export interface TrustedDocument {
@@ -32,7 +33,8 @@ export interface LoadManifestOptions {
  * The query limits (depth, cost, tokens…) are not applied: they bound what strangers send, and these documents
  * are the deployment's own (the entity limits, checked per request on the variables, still apply).
  */
-export async function loadTrustedDocuments(path: string, options: LoadManifestOptions): Promise<TrustedDocuments> {
+export async function loadTrustedDocuments(manifestPath: string | undefined, options: LoadManifestOptions): Promise<TrustedDocuments> {
+  const path = manifestPath ?? defaultManifestPath();
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));

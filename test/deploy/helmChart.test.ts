@@ -137,10 +137,11 @@ describe('the Helm chart and the gateway configuration', () => {
       rateLimits: { store: 'mongo' },
       acs: { kind: 'connectionString' },
       auth: { kind: 'oidc', issuer: 'https://login.example.com/' },
-      // The image's manifest (COPY operations/trusted-documents.json), and nothing else runs.
-      trustedDocuments: { only: true, manifestPath: expect.stringMatching(/\/operations\/trusted-documents\.json$/) },
+      // Only the image's manifest (COPY operations/trusted-documents.json, the default path) runs.
+      trustedDocuments: { only: true },
     });
     expect(config.tokens.kind === 'tokenCache' && config.tokens.keys).toHaveLength(1);
+    expect(config.trustedDocuments.manifestPath).toBeUndefined();
   });
 });
 

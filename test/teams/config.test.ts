@@ -80,7 +80,7 @@ describe('Teams configuration', () => {
     expect(loadConfig({}).auth.objectIdClaim).toBe('oid');
     expect(loadConfig({ AUTH_OBJECT_ID_CLAIM: 'extension_entraId' }).auth.objectIdClaim).toBe('extension_entraId');
     // 1% of ACS's own exchange limit per resource (500 per 30 s, 1,000 a minute) for one caller.
-    expect(loadConfig({}).rateLimits.perUserPerMinute.teamsExchange).toBe(10);
-    expect(loadConfig({ RATE_LIMIT_TEAMS_EXCHANGE_PER_MINUTE: '3' }).rateLimits.perUserPerMinute.teamsExchange).toBe(3);
+    expect(loadConfig({}).rateLimits.perMinute.teamsExchange).toBe(10);
+    expect(loadConfig({ RATE_LIMIT_TEAMS_EXCHANGE_PER_MINUTE: '3' }).rateLimits.perMinute.teamsExchange).toBe(3);
   });
 });

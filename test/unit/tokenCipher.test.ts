@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { parseCacheKeys, TokenCipher } from '../../src/identity/tokens/tokenCipher.js';
+import { parseCacheKeys } from '../../src/config/tokens.js';
+import { TokenCipher } from '../../src/identity/tokens/tokenCipher.js';
 import { customIdFor } from '../../src/identity/appUser.js';
 import { formatError } from '../../src/graphql/formatError.js';
 

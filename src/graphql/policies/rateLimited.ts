@@ -1,5 +1,5 @@
 import { Extensions } from 'type-graphql';
-import type { RateBudget } from '../../rateLimit/rateLimits.js';
+import type { RateBudget } from '../../config/rateLimits.js';
 
 /**
  * The budget each use of this mutation spends (RATE_LIMIT_*); mutations without it spend the general one.

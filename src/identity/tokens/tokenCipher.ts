@@ -1,10 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-
-/** A named AES-256 key; the first in a ring encrypts, every one decrypts, so keys can be rotated. */
-export interface CacheKey {
-  id: string;
-  key: Buffer;
-}
+import type { CacheKey } from '../../config/tokens.js';
 
 export interface SealedToken {
   keyId: string;
@@ -47,17 +42,4 @@ export class TokenCipher {
       return null;
     }
   }
-}
-
-/** Parses TOKEN_CACHE_KEYS: `id:base64key,id2:base64key`, newest first. */
-export function parseCacheKeys(value: string): CacheKey[] {
-  return value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const separator = entry.indexOf(':');
-      if (separator <= 0) throw new Error('each entry must be <id>:<base64 32-byte key>');
-      return { id: entry.slice(0, separator), key: Buffer.from(entry.slice(separator + 1), 'base64') };
-    });
 }

@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { SCOPE_BY_NAME, type ScopeName } from '../../acs/scopes.js';
+import { SCOPE_BY_NAME, type ScopeName } from '../../vocabulary/scopes.js';
 
 export const CommunicationTokenScope = Object.fromEntries(
   Object.keys(SCOPE_BY_NAME).map((name) => [name, name]),

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { AuditLog } from '../../audit/auditLog.js';
 import type { GatewayContext } from '../context.js';
-import { AuditEventConnection } from '../types/AuditEventConnection.js';
+import { AuditEventConnection } from './AuditEvent.js';
 
 /** Only delegates: paging and the admin rule live in AuditLog. */
 @Resolver()

@@ -29,3 +29,15 @@ export class AuditEvent {
   @Field(() => ID, { nullable: true, description: 'The ACS identity involved, when known; for exchangeTeamsUserToken the Teams user (`8:orgid:<Entra object id>`).' })
   identityId!: string | null;
 }
+
+@ObjectType({ description: 'A page of audit events, newest first.' })
+export class AuditEventConnection {
+  @Field(() => [AuditEvent])
+  nodes!: AuditEvent[];
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` to read the next page.' })
+  endCursor!: string | null;
+
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+}

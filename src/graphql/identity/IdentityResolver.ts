@@ -1,20 +1,12 @@
 import { Arg, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { AppUserRef } from '../../identity/appUser.js';
 import type { IdentityService } from '../../identity/identityService.js';
-import { CreateUserAndTokenInput } from '../inputs/CreateUserAndTokenInput.js';
-import { CreateUserInput } from '../inputs/CreateUserInput.js';
-import { DeleteUserInput } from '../inputs/DeleteUserInput.js';
-import { IssueTokenInput } from '../inputs/IssueTokenInput.js';
-import { RevokeTokensInput } from '../inputs/RevokeTokensInput.js';
+import { CreateUserAndTokenInput, CreateUserInput, DeleteUserInput, IssueTokenInput, RevokeTokensInput } from './inputs.js';
 import { ActingOn } from '../policies/actingOn.js';
 import { Audited } from '../policies/audited.js';
 import { RateLimited } from '../policies/rateLimited.js';
-import { CommunicationIdentity } from '../types/CommunicationIdentity.js';
-import { CreateUserAndTokenPayload } from '../types/CreateUserAndTokenPayload.js';
-import { CreateUserPayload } from '../types/CreateUserPayload.js';
-import { DeleteUserPayload } from '../types/DeleteUserPayload.js';
-import { IssueTokenPayload } from '../types/IssueTokenPayload.js';
-import { RevokeTokensPayload } from '../types/RevokeTokensPayload.js';
+import { CommunicationIdentity } from './CommunicationIdentity.js';
+import { CreateUserAndTokenPayload, CreateUserPayload, DeleteUserPayload, IssueTokenPayload, RevokeTokensPayload } from './payloads.js';
 
 /**
  * Only delegates: the rules live in IdentityService. Each operation declares its policies here: on whom it acts

@@ -14,5 +14,6 @@ export class CommunicationIdentity {
   createdAt!: Date;
 
   @Field(() => Date, { nullable: true, description: 'When all tokens issued before were last revoked.' })
-  tokensRevokedAt!: Date | null;
+  /** A promise when it is read only if a client asks for it (see FreshTokens). */
+  tokensRevokedAt!: Date | null | Promise<Date | null>;
 }

@@ -1,11 +1,10 @@
 import { Arg, Mutation, Resolver } from 'type-graphql';
 import type { TeamsExchange } from '../../teams/teamsExchange.js';
 import type { TeamsUserRef } from '../../teams/teamsUser.js';
-import { ExchangeTeamsUserTokenInput } from '../inputs/ExchangeTeamsUserTokenInput.js';
 import { ActingAsTeamsUser } from '../policies/actingAsTeamsUser.js';
 import { Audited } from '../policies/audited.js';
 import { RateLimited } from '../policies/rateLimited.js';
-import { ExchangeTeamsUserTokenPayload } from '../types/ExchangeTeamsUserTokenPayload.js';
+import { ExchangeTeamsUserTokenInput, ExchangeTeamsUserTokenPayload } from './types.js';
 
 /** Only delegates: the rules live in TeamsExchange. The policies are declared here, as on IdentityResolver. */
 @Resolver()

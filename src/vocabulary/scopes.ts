@@ -1,3 +1,4 @@
+// Shared vocabulary: imports nothing of the gateway, so config/ and the domain can both speak it.
 import type { TokenScope } from '@azure/communication-identity';
 
 /** GraphQL enum names and the ACS scope strings they stand for, in one place. */

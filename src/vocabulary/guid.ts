@@ -1,3 +1,4 @@
+// Shared vocabulary: imports nothing of the gateway, so config/ and the domain can both speak it.
 /** Microsoft Entra object, tenant and application ids are GUIDs. */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

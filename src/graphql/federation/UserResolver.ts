@@ -1,8 +1,8 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { IdentityService } from '../../identity/identityService.js';
 import type { GatewayContext } from '../context.js';
-import { CommunicationIdentity } from '../types/CommunicationIdentity.js';
-import { User } from '../types/User.js';
+import { CommunicationIdentity } from '../identity/CommunicationIdentity.js';
+import { User } from './User.js';
 
 /** Only delegates: who may see a user's identity is decided in IdentityService. */
 @Resolver(() => User)

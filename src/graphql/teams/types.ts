@@ -1,0 +1,29 @@
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+
+@InputType()
+export class ExchangeTeamsUserTokenInput {
+  @Field(() => String, {
+    description:
+      "The Teams user's Microsoft Entra ID access token for Azure Communication Services (scopes Teams.ManageCalls and Teams.ManageChats), as MSAL returns it. It must be the caller's own. Never stored or logged.",
+  })
+  teamsUserAadToken!: string;
+}
+
+@ObjectType({ description: 'An ACS access token of a Teams user. It expires with the Entra token it was exchanged for. Treat it as a secret.' })
+export class TeamsUserAccessToken {
+  @Field(() => String)
+  token!: string;
+
+  @Field(() => Date)
+  expiresOn!: Date;
+}
+
+/** Declared once: TeamsExchange returns this shape. */
+@ObjectType()
+export class ExchangeTeamsUserTokenPayload {
+  @Field(() => ID, { description: "The Teams user's communication identifier, `8:orgid:<Entra object id>`, as the Calling and Chat SDKs write it." })
+  teamsUserId!: string;
+
+  @Field(() => TeamsUserAccessToken)
+  accessToken!: TeamsUserAccessToken;
+}
