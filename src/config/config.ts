@@ -16,7 +16,7 @@ export type { AuthConfig } from './auth.js';
 export type { RateLimitConfig } from './rateLimits.js';
 export type { HttpConfig, QueryLimits } from './server.js';
 export type { TeamsConfig, TeamsTokenRules } from './teams.js';
-export type { CacheKey, TokenStrategy } from './tokens.js';
+export type { CacheKey, ScopeGrant, ScopePolicy, TokenStrategy } from './tokens.js';
 export type { TrustedDocumentsConfig } from './trustedDocuments.js';
 
 /**

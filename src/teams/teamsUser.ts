@@ -10,12 +10,14 @@ export interface TeamsUserRef {
   issuer: string;
   appUserId: string;
   objectId: string | null;
+  /** The caller's roles that SCOPE_POLICY names: their lifetime cap applies to the exchanged token. */
+  roles: readonly string[];
 }
 
 /** The access policy of exchangeTeamsUserToken: who the caller is in Teams. */
 export function teamsUserOf(caller: Caller | null): TeamsUserRef {
   const self = requireCaller(caller);
-  return { issuer: self.issuer, appUserId: self.userId, objectId: self.objectId ?? null };
+  return { issuer: self.issuer, appUserId: self.userId, objectId: self.objectId ?? null, roles: self.roles };
 }
 
 /** A Teams user's communication identifier, as the Calling and Chat SDKs write it: `8:orgid:<object id>` (public cloud). */

@@ -2,8 +2,8 @@ import { resolveTarget, requireCaller } from '../../src/identity/accessPolicy.js
 import { GatewayError } from '../../src/errors.js';
 import type { Caller } from '../../src/auth/caller.js';
 
-const alice: Caller = { issuer: 'https://idp.example/', userId: 'alice', isAdmin: false };
-const admin: Caller = { issuer: 'https://idp.example/', userId: 'root', isAdmin: true };
+const alice: Caller = { issuer: 'https://idp.example/', userId: 'alice', isAdmin: false, roles: [] };
+const admin: Caller = { issuer: 'https://idp.example/', userId: 'root', isAdmin: true, roles: [] };
 
 const codeOf = (run: () => unknown) => {
   try {

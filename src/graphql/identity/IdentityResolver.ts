@@ -1,4 +1,5 @@
-import { Arg, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GatewayContext } from '../context.js';
 import type { AppUserRef } from '../../identity/appUser.js';
 import type { IdentityService } from '../../identity/identityService.js';
 import { CreateUserAndTokenInput, CreateUserInput, DeleteUserInput, IssueTokenInput, RevokeTokensInput } from './inputs.js';
@@ -35,15 +36,15 @@ export class IdentityResolver {
   @Mutation(() => IssueTokenPayload, { description: 'Issues (or refreshes) an access token for an existing identity.' })
   @Audited()
   @RateLimited('issueToken')
-  issueToken(@Arg('input', () => IssueTokenInput) input: IssueTokenInput, @ActingOn() user: AppUserRef) {
-    return this.identities.issueToken(user, input);
+  issueToken(@Arg('input', () => IssueTokenInput) input: IssueTokenInput, @ActingOn() user: AppUserRef, @Ctx() { caller }: GatewayContext) {
+    return this.identities.issueToken(user, input, caller!);
   }
 
   @Mutation(() => CreateUserAndTokenPayload, { description: 'Creates the identity when needed and issues a token, in one call.' })
   @Audited()
   @RateLimited('createUserAndToken')
-  createUserAndToken(@Arg('input', () => CreateUserAndTokenInput) input: CreateUserAndTokenInput, @ActingOn() user: AppUserRef) {
-    return this.identities.createUserAndToken(user, input);
+  createUserAndToken(@Arg('input', () => CreateUserAndTokenInput) input: CreateUserAndTokenInput, @ActingOn() user: AppUserRef, @Ctx() { caller }: GatewayContext) {
+    return this.identities.createUserAndToken(user, input, caller!);
   }
 
   @Mutation(() => RevokeTokensPayload, { description: 'Revokes every token issued so far for an identity.' })
