@@ -142,6 +142,9 @@ describe('the Helm chart and the gateway configuration', () => {
     });
     expect(config.tokens.kind === 'tokenCache' && config.tokens.keys).toHaveLength(1);
     expect(config.trustedDocuments.manifestPath).toBeUndefined();
+    // ci/production-values.yaml's guest/staff SCOPE_POLICY, as the gateway reads it.
+    expect(config.scopePolicy?.everyoneElse).toEqual({ scopes: ['CHAT_JOIN_LIMITED', 'VOIP_JOIN'], maxExpiresInMinutes: 60 });
+    expect(config.scopePolicy?.byRole.get('staff')?.scopes).toHaveLength(5);
   });
 });
 
