@@ -120,7 +120,7 @@ export function markdown(r: any): string {
   }
   lines.push(
     '',
-    '## Targets (issue 16)',
+    '## Targets (issue 25)',
     '',
     '| Target | Measured | Status |',
     '|---|---|---|',

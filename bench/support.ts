@@ -83,8 +83,11 @@ export interface Gateway {
   readyMs: number;
 }
 
-/** The node flags `npm start` (and the Dockerfile) use, so the gateway is measured as it is deployed. */
-export const START_FLAGS = (/exec node (.*)dist\/src\/main\.js/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '')
+/**
+ * The node flags `npm start` (and the Dockerfile) use, so the gateway is measured as it is deployed;
+ * BENCH_GATEWAY_FLAGS replaces them, to try others.
+ */
+export const START_FLAGS = (process.env.BENCH_GATEWAY_FLAGS ?? /exec node (.*)dist\/src\/main\.js/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '')
   .split(' ')
   .filter(Boolean);
 

@@ -47,12 +47,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const metrics = new GatewayMetrics();
   const cleanups: Cleanups = [];
   const stopAll = () => runCleanups(cleanups, (error) => logger.warn({ err: error }, 'a stop step failed'));
+  for (const warning of config.warnings ?? []) logger.warn(`${warning} (production refuses to start with it)`);
 
   try {
     const core = await connectCore(config, {
       logger,
       cleanups,
       onAcsCall: metrics.recordAcsCall,
+      onCustomIdState: metrics.recordCustomIdState,
       onMongoMonitorRestart: metrics.recordMongoMonitorRestart,
     });
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
@@ -76,7 +78,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const { http } = config;
     const routes: Record<string, RouteHandler> = {
       '/healthz': liveness,
-      '/readyz': readiness({ connection: core.connection, acsProbeUrl: core.acs.probeUrl, isDraining: () => draining, cacheMs: http.readinessCacheMs }),
+      '/readyz': readiness({
+        connection: core.connection,
+        acsProbeUrl: core.acs.probeUrl,
+        customIdState: () => core.acs.client.customIdState,
+        isDraining: () => draining,
+        cacheMs: http.readinessCacheMs,
+      }),
     };
     // /metrics on the API port, or alone on METRICS_PORT, which the Service need not expose beyond Prometheus.
     const metricsPort = http.metrics.enabled ? http.metrics.port : undefined;
@@ -108,7 +116,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const host = ['0.0.0.0', '127.0.0.1', '::'].includes(config.host) ? 'localhost' : config.host;
     let metricsUrl: string | undefined;
     if (metricsServer) {
-      const listening = await listen(metricsServer, metricsPort!, config.host);
+      const listening = await listen(metricsServer, metricsPort!, config.host, 'METRICS_PORT');
       cleanups.push(
         () =>
           new Promise<void>((resolve) => {
@@ -118,7 +126,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       );
       metricsUrl = `http://${host}:${listening}/metrics`;
     }
-    const port = await listen(server, config.port, config.host);
+    const port = await listen(server, config.port, config.host, 'PORT');
     const url = `http://${host}:${port}/graphql`;
     metricsUrl ??= http.metrics.enabled ? `http://${host}:${port}/metrics` : undefined;
     logger.info({ url, metricsUrl, trustedDocuments: trustedDocuments.size, trustedDocumentsOnly: config.trustedDocuments.only }, 'gateway ready');
@@ -141,9 +149,21 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+/** Listens, or fails with the variable to change: `listen EADDRINUSE` alone does not say which setting chose the port. */
+function listen(server: Server, port: number, host: string, variable: 'PORT' | 'METRICS_PORT'): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (error.code === 'EADDRINUSE') {
+        reject(new Error(`${where} is already in use (another gateway, or another program, listens there): stop it, or set ${variable} to a free port (0 picks one).`, { cause: error }));
+      } else if (error.code === 'EACCES') {
+        reject(new Error(`${where} needs privileges this process does not have: set ${variable} to a port above 1023.`, { cause: error }));
+      } else if (error.code === 'EADDRNOTAVAIL') {
+        reject(new Error(`${host} is not an address of this machine: set HOST to one of its addresses, or 0.0.0.0.`, { cause: error }));
+      } else {
+        reject(error);
+      }
+    });
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }

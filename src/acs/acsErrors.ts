@@ -1,5 +1,8 @@
 import { ErrorCode, GatewayError } from '../errors.js';
 
+/** The error code ACS answers once racing creations left two identities holding one customId (Azure/azure-sdk-for-js#38531). */
+export const MULTIPLE_IDENTITIES_FOR_CUSTOM_ID = 'MultipleIdentitiesForCustomId';
+
 /** What the SDK throws for an HTTP answer (a RestError), read without importing core-rest-pipeline. */
 interface RestErrorLike {
   name: string;
@@ -25,6 +28,10 @@ export function toGatewayError(error: unknown, operation: string): GatewayError 
     return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `ACS could not be reached for ${operation}; retry later.`, { cause: error });
   }
   const status = error.statusCode;
+  // Racing creations with one customId left ACS several identities for it (Azure/azure-sdk-for-js#38531).
+  if (error.code === MULTIPLE_IDENTITIES_FOR_CUSTOM_ID) {
+    return new GatewayError(ErrorCode.IDENTITY_CONFLICT, 'ACS holds several identities for this app user; the reconciler settles it; retry later.', { cause: error });
+  }
   if (status === 429) {
     return new GatewayError(ErrorCode.RATE_LIMITED, `ACS is throttling ${operation}; retry later.`, {
       retryAfterSeconds: retryAfterSeconds(error) ?? 30,

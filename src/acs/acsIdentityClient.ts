@@ -2,6 +2,7 @@ import { AzureKeyCredential, type TokenCredential } from '@azure/core-auth';
 import { CommunicationIdentityClient, type TokenScope } from '@azure/communication-identity';
 import { isKeyCredential, parseConnectionString } from '@azure/communication-common';
 import { ErrorCode, GatewayError } from '../errors.js';
+import { randomUUID } from 'node:crypto';
 import { CUSTOM_ID_API_VERSION, CustomIdCreator, type CreatedIdentity } from './customIdCreator.js';
 import type { AcsCredential, CustomIdMode } from '../config/acs.js';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
@@ -19,8 +20,10 @@ export interface AcsIdentityClientOptions {
   timeoutMs: number;
   /** Names the ACS resource in mapping documents, so a changed resource is detected. */
   resourceKey: string;
-  /** Create identities with a customId (idempotent creation): always, never, or when the resource supports it. */
+  /** Create identities with a customId (idempotent creation): always, never, or once the resource has proven it. */
   customId?: CustomIdMode;
+  /** Told each time the customId state changes (start-up probe, first creation): for the warning and the metric. */
+  onCustomIdState?: (state: CustomIdState, reason: string) => void;
   /** Told the outcome and duration of every ACS call (metrics). */
   onCall?: (call: AcsCallRecord) => void;
 }
@@ -33,6 +36,12 @@ export interface AcsCallRecord {
 }
 
 export type AcsOperation = 'createUser' | 'getToken' | 'createUserAndToken' | 'revokeTokens' | 'deleteUser' | 'getTokenForTeamsUser';
+
+/**
+ * Whether creations go with a customId: `unproven` until an answer echoes one, `inUse` once one has, `notInUse`
+ * when the resource refused the version or ignored the field (or ACS_CUSTOM_ID=off).
+ */
+export type CustomIdState = 'unproven' | 'inUse' | 'notInUse';
 
 export interface AcsToken {
   token: string;
@@ -50,8 +59,7 @@ export class AcsIdentityClient {
   private readonly sdk: CommunicationIdentityClient;
 
   private readonly customIds: CustomIdCreator | null;
-  /** Learned from the first creation in 'auto' mode. */
-  private customIdSupported: boolean | undefined;
+  private state: CustomIdState;
 
   constructor(private readonly options: AcsIdentityClientOptions) {
     const { credential } = options;
@@ -70,7 +78,11 @@ export class AcsIdentityClient {
       ? new CommunicationIdentityClient(credential.endpoint, keyOrToken, clientOptions)
       : new CommunicationIdentityClient(credential.endpoint, keyOrToken, clientOptions);
     this.customIds = options.customId === 'off' ? null : new CustomIdCreator(credential.endpoint, keyOrToken);
-    if (options.customId === 'on') this.customIdSupported = true;
+    this.state = this.customIds ? 'unproven' : 'notInUse';
+  }
+
+  get customIdState(): CustomIdState {
+    return this.state;
   }
 
   /** With a customId (when in use), a retry returns the identity the first attempt created. */
@@ -83,7 +95,7 @@ export class AcsIdentityClient {
 
   async createUserAndToken(scopes: TokenScope[], expiresInMinutes: number, customId?: string): Promise<{ id: string } & AcsToken> {
     const viaCustomId = await this.createWithCustomId(customId, { scopes, expiresInMinutes });
-    if (viaCustomId?.token) return { id: viaCustomId.id, ...viaCustomId.token };
+    if (viaCustomId) return { id: viaCustomId.id, ...(viaCustomId.token ?? (await this.getToken(viaCustomId.id, scopes, expiresInMinutes))) };
     const result = await this.call('createUserAndToken', (abortSignal) =>
       this.sdk.createUserAndToken(scopes, { tokenExpiresInMinutes: expiresInMinutes, abortSignal }),
     );
@@ -92,33 +104,72 @@ export class AcsIdentityClient {
 
   /**
    * The identity for a customId, made now if the crashed attempt never reached ACS; null when customId is
-   * not available, since then a new identity could not be told apart from an orphan.
+   * not in use, since then a new identity could not be told apart from an orphan.
    */
   async recoverByCustomId(customId: string): Promise<string | null> {
     return (await this.createWithCustomId(customId))?.id ?? null;
   }
 
-  /** Whether creations are idempotent through customId; undefined until the first creation in 'auto' mode. */
-  get usesCustomId(): boolean | undefined {
-    return this.customIds ? this.customIdSupported : false;
+  /**
+   * Whether a failed creation may still have bound an identity to its customId, so that a retry or the reconciler
+   * finds it: true unless customId is known not to be in use.
+   */
+  get usesCustomId(): boolean {
+    return this.state !== 'notInUse';
+  }
+
+  /**
+   * Settles the customId state at start: creates an identity with a fresh probe customId at CUSTOM_ID_API_VERSION,
+   * reads whether the answer echoes it, and deletes it. With ACS_CUSTOM_ID=on, a resource that refuses the version
+   * or ignores the field stops the start; an unreachable ACS leaves the state unproven for the first creation.
+   */
+  async proveCustomId(): Promise<CustomIdState> {
+    if (this.state !== 'unproven') return this.state;
+    let created: CreatedIdentity | null;
+    try {
+      created = await this.createWithCustomId(`acs-identity-gateway-probe-${randomUUID()}`);
+    } catch (error) {
+      if (this.options.customId === 'on') throw error;
+      return this.state;
+    }
+    if (created) await this.deleteUser(created.id).catch(() => undefined);
+    return this.state;
   }
 
   private async createWithCustomId(
     customId: string | undefined,
     token?: { scopes: TokenScope[]; expiresInMinutes: number },
   ): Promise<CreatedIdentity | null> {
-    if (!customId || !this.customIds || this.customIdSupported === false) return null;
+    if (!customId || !this.customIds) return null;
+    if (this.state === 'notInUse') {
+      if (this.options.customId === 'on') throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'ACS_CUSTOM_ID is on, but the ACS resource has not proven customId.');
+      return null;
+    }
     const creator = this.customIds;
     const created = await this.call(token ? 'createUserAndToken' : 'createUser', (abortSignal) => creator.create(customId, abortSignal, token));
-    if (created !== 'unsupported') {
-      this.customIdSupported = true;
+    if (created !== 'unsupported' && created.customIdEchoed) {
+      this.setState('inUse', `ACS echoed customId at api-version ${CUSTOM_ID_API_VERSION}`);
       return created;
     }
+    const reason =
+      created === 'unsupported'
+        ? `the ACS resource does not support api-version ${CUSTOM_ID_API_VERSION}`
+        : `the ACS resource did not echo customId at api-version ${CUSTOM_ID_API_VERSION}`;
     if (this.options.customId === 'on') {
-      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `ACS_CUSTOM_ID is on, but the ACS resource does not support API version ${CUSTOM_ID_API_VERSION}.`);
+      // Unproven, the identity is not bound to its customId: undo it rather than keep an identity a retry cannot find.
+      if (created !== 'unsupported') await this.deleteUser(created.id).catch(() => undefined);
+      this.setState('notInUse', reason);
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `ACS_CUSTOM_ID is on, but ${reason}.`);
     }
-    this.customIdSupported = false;
-    return null;
+    this.setState('notInUse', reason);
+    // An identity made without its customId is still a good identity: the reservation keeps it the user's only one.
+    return created === 'unsupported' ? null : created;
+  }
+
+  private setState(state: CustomIdState, reason: string): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.options.onCustomIdState?.(state, reason);
   }
 
   getToken(acsId: string, scopes: TokenScope[], expiresInMinutes: number): Promise<AcsToken> {

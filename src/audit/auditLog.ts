@@ -1,4 +1,4 @@
-import { isValidObjectId, trusted } from 'mongoose';
+import { isValidObjectId, mongo, trusted } from 'mongoose';
 import type { Caller } from '../auth/caller.js';
 import { badInput, ErrorCode, GatewayError } from '../errors.js';
 import { requireCaller } from '../identity/accessPolicy.js';
@@ -26,17 +26,32 @@ interface PendingWrite {
   settle: (error?: unknown) => void;
 }
 
+export interface GroupCommitOptions {
+  /** Events in one insertMany at most. */
+  maxBatch: number;
+  /** How long an event waits for a write in flight to finish before it goes in a write of its own. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 64, maxWaitMs: 1 };
+
 /** Writes and pages the append-only audit trail. */
 export class AuditLog {
   private queue: PendingWrite[] = [];
-  private flushing: Promise<void> | null = null;
+  private writesInFlight = 0;
+  private turnScheduled = false;
+  private waitTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly model: AuditEventModel) {}
+  constructor(
+    private readonly model: AuditEventModel,
+    private readonly options: GroupCommitOptions = DEFAULT_GROUP_COMMIT,
+  ) {}
 
   /**
-   * Resolves once the event is stored. Group commit, written by hand since it is a dozen lines: while one
-   * insert is in flight, later events queue and go in the next insertMany. A lone request waits no longer
-   * than before, and under load the database sees one write per batch instead of one per request.
+   * Resolves once the event is stored; rejects when the write that carried it failed. Group commit, written by
+   * hand (a queue and a timer; no library does it for the driver): the events of one event-loop turn go in one
+   * insertMany; while a write is in flight, new events wait for it to finish, but never longer than maxWaitMs,
+   * and a batch never holds more than maxBatch. A lone request waits no longer than its own insert.
    */
   record(entry: AuditEntry): Promise<void> {
     const document = {
@@ -52,25 +67,46 @@ export class AuditLog {
     };
     return new Promise((resolve, reject) => {
       this.queue.push({ document, settle: (error) => (error === undefined ? resolve() : reject(error)) });
-      this.flushing ??= this.flush();
+      if (this.queue.length >= this.options.maxBatch) this.flush();
+      else if (!this.turnScheduled) {
+        this.turnScheduled = true;
+        setImmediate(() => this.endOfTurn());
+      }
     });
   }
 
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, 500);
-      try {
-        // Driver calls: the documents are built above, so mongoose has nothing to cast or validate; a lone event
-        // goes by insertOne, which skips the bulk-write machinery insertMany sets up for every call.
-        const documents = batch.map((write) => write.document);
-        if (documents.length === 1) await this.model.collection.insertOne(documents[0]!);
-        else await this.model.collection.insertMany(documents, { ordered: true });
-        for (const write of batch) write.settle();
-      } catch (error) {
-        for (const write of batch) write.settle(error);
-      }
+  private endOfTurn(): void {
+    this.turnScheduled = false;
+    if (this.queue.length === 0) return;
+    if (this.writesInFlight === 0) this.flush();
+    else this.waitTimer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
+  }
+
+  /** Writes everything queued, maxBatch events per insertMany. */
+  private flush(): void {
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+    while (this.queue.length > 0) void this.write(this.queue.splice(0, this.options.maxBatch));
+  }
+
+  private async write(batch: PendingWrite[]): Promise<void> {
+    this.writesInFlight++;
+    try {
+      // Driver calls: the documents are built above, so mongoose has nothing to cast or validate; a lone event
+      // goes by insertOne, which skips the bulk-write machinery insertMany sets up for every call.
+      const documents = batch.map((write) => write.document);
+      if (documents.length === 1) await this.model.collection.insertOne(documents[0]!);
+      // Unordered: one refused event does not keep the others out, and each request learns its own event's fate.
+      else await this.model.collection.insertMany(documents, { ordered: false });
+      for (const write of batch) write.settle();
+    } catch (error) {
+      const refused = refusedIndexes(error);
+      batch.forEach((write, index) => write.settle(refused === null || refused.has(index) ? error : undefined));
+    } finally {
+      this.writesInFlight--;
+      // What queued behind this write goes now rather than at its deadline.
+      if (this.writesInFlight === 0 && this.queue.length > 0 && !this.turnScheduled) this.flush();
     }
-    this.flushing = null;
   }
 
   /** Newest first; `after` is the previous page's endCursor. Admins only. */
@@ -104,4 +140,14 @@ function toView(event: AuditEventRecord): AuditEventView {
     subjectAppUserId: event.subjectAppUserId,
     identityId: event.identityId ?? null,
   };
+}
+
+/**
+ * The batch positions a bulk write refused, when the server refused some documents and stored the rest (a write
+ * error per document, no write concern error); null when the whole write must count as failed.
+ */
+function refusedIndexes(error: unknown): Set<number> | null {
+  if (!(error instanceof mongo.MongoBulkWriteError) || error.writeConcernError) return null;
+  const writeErrors = ([] as { index: number }[]).concat(error.writeErrors as { index: number } | { index: number }[]);
+  return writeErrors.length > 0 ? new Set(writeErrors.map((writeError) => writeError.index)) : null;
 }

@@ -1,4 +1,5 @@
-import { AcsIdentityClient, type AcsCallRecord } from '../acs/acsIdentityClient.js';
+import { AcsIdentityClient, type AcsCallRecord, type CustomIdState } from '../acs/acsIdentityClient.js';
+import { CUSTOM_ID_API_VERSION } from '../acs/customIdCreator.js';
 import type { AcsCredential } from '../config/acs.js';
 import type { GatewayConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
@@ -16,6 +17,7 @@ export async function connectAcs(
   logger: Logger,
   cleanups: Cleanups,
   onCall: (call: AcsCallRecord) => void,
+  onCustomIdState: (state: CustomIdState) => void = () => {},
 ): Promise<ConnectedAcs> {
   let credential: AcsCredential;
   let resourceKey: string;
@@ -36,6 +38,24 @@ export async function connectAcs(
   }
   const tokenCredential =
     credential.kind === 'managedIdentity' ? new (await import('@azure/identity')).DefaultAzureCredential() : undefined;
-  const client = new AcsIdentityClient({ credential, tokenCredential, timeoutMs: config.acs.timeoutMs, resourceKey, onCall, customId: config.acs.customId });
+  const client = new AcsIdentityClient({
+    credential,
+    tokenCredential,
+    timeoutMs: config.acs.timeoutMs,
+    resourceKey,
+    onCall,
+    customId: config.acs.customId,
+    onCustomIdState: (state, reason) => {
+      onCustomIdState(state);
+      if (state === 'notInUse') {
+        logger.warn({ reason }, `creating identities without customId (${CUSTOM_ID_API_VERSION}, a preview API): a retried creation relies on the reservation and the reconciler`);
+      } else logger.info({ reason }, `creating identities with customId (${CUSTOM_ID_API_VERSION}, a preview API)`);
+    },
+  });
+  onCustomIdState(client.customIdState);
+  // Settled now, so the one warning comes at start; ACS_CUSTOM_ID=on refuses to start when it cannot be proven.
+  await client.proveCustomId().catch((error: unknown) => {
+    throw new Error(`ACS_CUSTOM_ID is on, but customId could not be proven at start: ${(error as Error).message}`, { cause: error });
+  });
   return { client, probeUrl: credential.endpoint };
 }

@@ -10,7 +10,7 @@ import { leaseModel } from '../identity/reconcile/leaseModel.js';
 import { Reconciler } from '../identity/reconcile/reconciler.js';
 import { cachedTokenModel } from '../identity/tokens/cachedTokenModel.js';
 import type { TokenSource } from '../identity/tokens/tokenSource.js';
-import type { AcsCallRecord } from '../acs/acsIdentityClient.js';
+import type { AcsCallRecord, CustomIdState } from '../acs/acsIdentityClient.js';
 import type { Logger } from '../observability/logger.js';
 import { connectAcs, type ConnectedAcs } from './acs.js';
 import type { Cleanups } from './cleanups.js';
@@ -36,6 +36,7 @@ export interface CoreOptions {
   /** Stop steps are added here as services start. */
   cleanups: Cleanups;
   onAcsCall?: (call: AcsCallRecord) => void;
+  onCustomIdState?: (state: CustomIdState) => void;
   onMongoMonitorRestart?: (outcome: 'reconnected' | 'failed') => void;
   /** Overrides RECONCILE_STALE_AFTER_MS (`npm run reconcile -- --stale-after`). */
   staleAfterMs?: number;
@@ -43,7 +44,7 @@ export interface CoreOptions {
 
 export async function connectCore(config: GatewayConfig, options: CoreOptions): Promise<IdentityCore> {
   const { logger, cleanups } = options;
-  const acs = await connectAcs(config, logger, cleanups, options.onAcsCall ?? (() => {}));
+  const acs = await connectAcs(config, logger, cleanups, options.onAcsCall ?? (() => {}), options.onCustomIdState);
   const connection = await connectMongo(config, logger, cleanups, options.onMongoMonitorRestart);
   const ferretDb = await isFerretDb(connection);
   const mappingModel = identityMappingModel(connection);

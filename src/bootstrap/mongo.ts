@@ -37,7 +37,9 @@ export async function connectMongo(
     sanitizeFilter: true,
   });
   cleanups.push(() => connection.close());
-  await connection.asPromise();
+  await connection.asPromise().catch((error: unknown) => {
+    throw config.mongo.uri ? unreachable(config, error) : error;
+  });
 
   const watchdog = watchMonitors(connection.getClient(), {
     stallAfterMs: 2 * connectTimeoutMS + HEARTBEAT_FREQUENCY_MS + 1000,
@@ -49,6 +51,19 @@ export async function connectMongo(
   });
   cleanups.push(async () => watchdog.stop());
   return connection;
+}
+
+/** The driver says `connect ECONNREFUSED 127.0.0.1:1`; the operator needs to hear which setting points there. */
+function unreachable(config: GatewayConfig, error: unknown): Error {
+  // The hosts only: the URI's user and password stay out of the message.
+  const hosts = /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(config.mongo.uri ?? '')?.[1] ?? 'the server';
+  const cause = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+  const instead = config.production ? '' : ', or unset MONGODB_URI to use the embedded database';
+  return new Error(
+    `no connection to MongoDB at ${hosts} (MONGODB_URI) within MONGODB_TIMEOUT_MS (${config.mongo.timeoutMs} ms): ${cause}. ` +
+      `Check MONGODB_URI, that the server runs and that it lets this host in${instead}.`,
+    { cause: error },
+  );
 }
 
 /** FerretDB answers buildInfo with its own version next to the MongoDB one it emulates. */

@@ -5,6 +5,7 @@ import type { CachedTokenModel } from '../identity/tokens/cachedTokenModel.js';
 import { CachedTokens } from '../identity/tokens/cachedTokens.js';
 import { FreshTokens } from '../identity/tokens/freshTokens.js';
 import { RecentMappings } from '../identity/tokens/recentMappings.js';
+import { RevocationClock } from '../identity/tokens/revocationClock.js';
 import { TokenCache } from '../identity/tokens/tokenCache.js';
 import { TokenCipher } from '../identity/tokens/tokenCipher.js';
 import type { TokenSource } from '../identity/tokens/tokenSource.js';
@@ -19,5 +20,5 @@ export async function tokenSourceFor(config: GatewayConfig, acs: AcsIdentityClie
   // Outside production without TOKEN_CACHE_KEYS: a generated key kept in DATA_DIR.
   const keys = strategy.keys ?? [await (await loadLocalStack(config.production, 'a development cache key')).loadDevCacheKey(config.dataDir)];
   const cache = new TokenCache(model, new TokenCipher(keys), { minRemainingMs: strategy.minRemainingMinutes * 60_000 });
-  return new CachedTokens(acs, mappings, cache);
+  return new CachedTokens(acs, mappings, cache, new RevocationClock(model.db));
 }

@@ -36,7 +36,7 @@ try {
 const logger = createLogger({ level: 'warn' });
 const cleanups: Cleanups = [];
 const describe = (s: ReconcileSummary) =>
-  `examined ${s.examined}, completed ${s.completed}, rolled back ${s.rolledBack}, deleted ${s.deleted}, failed ${s.failed} (${s.durationMs} ms)`;
+  `examined ${s.examined}, completed ${s.completed}, rolled back ${s.rolledBack}, conflicts settled ${s.conflictsSettled}, deleted ${s.deleted}, failed ${s.failed} (${s.durationMs} ms)`;
 try {
   const core = await connectCore(config, { logger, cleanups, staleAfterMs });
   if (!(await core.reconcilerLease.acquire(10 * 60_000))) {

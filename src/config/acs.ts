@@ -15,7 +15,7 @@ export type AcsCredential =
   | { kind: 'accessKey'; endpoint: string; accessKey: string }
   | { kind: 'managedIdentity'; endpoint: string };
 
-/** Whether to create identities with a customId (ACS API 2025-06-30), which makes a retried creation idempotent. */
+/** Whether to create identities with a customId (ACS API 2025-03-02-preview, a preview), trusted once ACS echoes it; see README. */
 export type CustomIdMode = 'auto' | 'on' | 'off';
 
 /** A real ACS resource, or (outside production only) the local emulator started for the purpose; read by bootstrap/acs.ts. */

@@ -5,6 +5,8 @@ import { sendJson } from './server.js';
 export interface ReadinessOptions {
   connection: Connection;
   acsProbeUrl: string;
+  /** Reported as a detail (`customId`), not a check: the gateway is correct in every state. */
+  customIdState?: () => string;
   isDraining: () => boolean;
   /** An answer is reused this long, and concurrent probes share one check: a flood of probes costs one. */
   cacheMs: number;
@@ -20,7 +22,7 @@ interface Readiness {
 export const liveness: RouteHandler = (_req, res) => sendJson(res, 200, { status: 'ok' });
 
 /** `/readyz`: MongoDB answers a ping and ACS answers HTTP at all; 503 otherwise, or while draining. */
-export function readiness({ connection, acsProbeUrl, isDraining, cacheMs, timeoutMs = 2000 }: ReadinessOptions): RouteHandler {
+export function readiness({ connection, acsProbeUrl, customIdState, isDraining, cacheMs, timeoutMs = 2000 }: ReadinessOptions): RouteHandler {
   const probe = async (): Promise<Readiness> => {
     const [mongodb, acs] = await Promise.all([
       check(async () => {
@@ -38,7 +40,7 @@ export function readiness({ connection, acsProbeUrl, isDraining, cacheMs, timeou
     const now = Date.now();
     if (!last || now - last.at >= cacheMs) last = { at: now, answer: probe() };
     const { ready, checks } = await last.answer;
-    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, ...(customIdState && { customId: customIdState() }) });
   };
 }
 

@@ -36,7 +36,7 @@ export function maySee(caller: Caller, user: AppUserRef): boolean {
 export function tokenGrant(caller: Caller, user: AppUserRef, policy: ScopePolicy | null): ScopeGrant | null {
   if (!policy) return null;
   if (user.issuer !== caller.issuer || user.appUserId !== caller.userId) return null; // only an admin gets here (resolveTarget)
-  const listed = caller.roles.map((role) => policy.byRole.get(role)).filter((grant): grant is ScopeGrant => grant !== undefined);
+  const listed = (caller.roles ?? []).map((role) => policy.byRole.get(role)).filter((grant): grant is ScopeGrant => grant !== undefined);
   const grants = listed.length > 0 ? listed : policy.everyoneElse ? [policy.everyoneElse] : [];
   const caps = grants.map((grant) => grant.maxExpiresInMinutes);
   const uncapped = grants.length === 0 || caps.some((cap) => cap === undefined);

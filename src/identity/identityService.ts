@@ -140,7 +140,15 @@ export class IdentityService {
         else await this.mappings.release(user, reservationId);
         throw error;
       }
-      const active = await this.mappings.activate(user, reservationId, acsId);
+      let active: IdentityMapping | null;
+      try {
+        active = await this.mappings.activate(user, reservationId, acsId);
+      } catch (error) {
+        // MongoDB failed between ACS and the mapping. Without customId nothing could find this identity again:
+        // undo it now. With customId, the pending mapping leads a retry or the reconciler back to it.
+        if (!this.acs.usesCustomId) await this.acs.deleteUser(acsId).catch(() => undefined);
+        throw error;
+      }
       if (!active) {
         // Our reservation vanished while ACS worked: undo the identity rather than orphan it.
         await this.acs.deleteUser(acsId).catch(() => undefined);

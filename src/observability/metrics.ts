@@ -1,6 +1,6 @@
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { AcsCallRecord } from '../acs/acsIdentityClient.js';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AcsCallRecord, CustomIdState } from '../acs/acsIdentityClient.js';
 import type { BearerTokenOutcome } from '../auth/callerVerifier.js';
 
 /**
@@ -81,7 +81,15 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly customIdState = new Gauge({
+    name: 'gateway_acs_custom_id',
+    help: 'Whether identities are created with a customId: 1 for the state in force (unproven, inUse, notInUse), 0 for the others.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
+    this.recordCustomIdState('unproven');
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
 
@@ -91,6 +99,10 @@ export class GatewayMetrics {
 
   recordMongoMonitorRestart = (outcome: 'reconnected' | 'failed'): void => {
     this.mongoMonitorRestarts.inc({ outcome });
+  };
+
+  recordCustomIdState = (state: CustomIdState): void => {
+    for (const each of ['unproven', 'inUse', 'notInUse'] as const) this.customIdState.set({ state: each }, each === state ? 1 : 0);
   };
 
   recordAcsCall = (call: AcsCallRecord): void => {

@@ -47,14 +47,20 @@ export class RateLimits {
    * that a flood of forged tokens costs neither signature checks nor store writes once it is over the limit.
    */
   private readonly exhaustedIps = new LRUCache<string, number>({ max: 100_000 });
-  /** Per key, the consume in flight (see RateLimitOptions.oneConsumePerKey). */
+  /** Per key, the consume in flight (see RateLimitOptions.oneConsumePerKey, and leases). */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /**
+   * With the shared store: points this instance has already taken from a key's budget in the store and not yet
+   * spent, by budget and key (see consumeLeased). Null with the in-memory store, which needs none.
+   */
+  private readonly leases: LRUCache<string, Lease> | null;
 
   constructor(
     config: RateLimitConfig,
     connection: Connection,
     private readonly options: RateLimitOptions = {},
   ) {
+    this.leases = config.store === 'mongo' ? new LRUCache({ max: 100_000 }) : null;
     if (config.store === 'off') {
       this.limiters = null;
       return;
@@ -70,6 +76,8 @@ export class RateLimits {
             points,
             duration: 60,
             disableIndexesCreation: true, // see createRateLimitIndexes
+            // No inMemoryBlockOnConsumed: the leases below refuse a spent key from memory until its window ends,
+            // and the block would outlive the points consumeLeased gives back.
           });
     // One limiter per budget of the table, keyed by the budget's name.
     this.limiters = Object.fromEntries(RATE_BUDGETS.map((budget) => [budget, limiter(budget, config.perMinute[budget])])) as Record<RateBudget, RateLimiterAbstract>;
@@ -82,14 +90,64 @@ export class RateLimits {
     if (anonymous) this.assertIpNotExhausted(clientIp);
     const key = anonymous ? `ip:${rateLimitKeyOf(clientIp)}` : `${caller.issuer}|${caller.userId}`;
     const limiter = this.limiters[anonymous ? 'anonymous' : budget];
+    const budgetKey = `${budget}:${key}`;
     try {
-      await (this.options.oneConsumePerKey ? this.oneAtATime(`${budget}:${key}`, () => limiter.consume(key, points)) : limiter.consume(key, points));
+      if (this.leases) {
+        if (!this.spendLeased(budgetKey, points)) await this.oneAtATime(budgetKey, () => this.consumeLeased(limiter, budgetKey, key, points));
+      } else await (this.options.oneConsumePerKey ? this.oneAtATime(budgetKey, () => limiter.consume(key, points)) : limiter.consume(key, points));
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
         if (anonymous) this.exhaustedIps.set(rateLimitKeyOf(clientIp), Date.now() + rejection.msBeforeNext, { ttl: rejection.msBeforeNext });
         throw rateLimited(budget, rejection.msBeforeNext);
       }
       throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The rate-limit store is unavailable; retry later.', { cause: rejection });
+    }
+  }
+
+  /**
+   * Spends points this instance already took from the store for the key; false when it holds too few (then the
+   * store is asked). Throws the refusal when the store said the budget is spent until the window ends.
+   */
+  private spendLeased(budgetKey: string, points: number): boolean {
+    const lease = this.leases!.get(budgetKey);
+    const now = Date.now();
+    if (!lease || lease.until <= now) return false;
+    if (lease.left >= points) {
+      lease.left -= points;
+      return true;
+    }
+    if (lease.remaining < points) throw new RateLimiterRes(0, lease.until - now, lease.consumed + points);
+    return false;
+  }
+
+  /**
+   * Takes points from the shared store, and with them some in advance, so that a busy key costs the store a write
+   * per several requests instead of one per request. Every point spent was first taken from the store, so all
+   * instances together never admit more than the budget; what an instance took and did not spend is lost to the
+   * key until its window ends. So it takes ahead only for a key it has already seen in the window, and never more
+   * than a quarter of what the store said was left (MAX_AHEAD at most): near the limit it takes one at a time.
+   * Written by hand: rate-limiter-flexible has no such lease.
+   */
+  private async consumeLeased(limiter: RateLimiterAbstract, budgetKey: string, key: string, points: number): Promise<void> {
+    if (this.spendLeased(budgetKey, points)) return; // a consume of the same key ran while this one queued
+    const now = Date.now();
+    const previous = this.leases!.get(budgetKey);
+    const ahead = previous && previous.until > now ? Math.min(MAX_AHEAD, Math.floor(previous.remaining / 4)) : 0;
+    try {
+      const taken = await limiter.consume(key, points + ahead);
+      this.leases!.set(budgetKey, { left: ahead, remaining: taken.remainingPoints, consumed: taken.consumedPoints, until: Date.now() + taken.msBeforeNext });
+    } catch (rejection) {
+      // Refused for the points taken ahead only (another instance spent some meanwhile): give those back, and the
+      // request, which fits, goes on.
+      if (ahead > 0 && rejection instanceof RateLimiterRes && rejection.consumedPoints - ahead <= limiter.points) {
+        const back = await limiter.reward(key, ahead);
+        this.leases!.set(budgetKey, { left: 0, remaining: back.remainingPoints, consumed: back.consumedPoints, until: Date.now() + back.msBeforeNext });
+        return;
+      }
+      if (rejection instanceof RateLimiterRes) {
+        this.leases!.set(budgetKey, { left: 0, remaining: 0, consumed: rejection.consumedPoints, until: Date.now() + rejection.msBeforeNext });
+      }
+      throw rejection;
     }
   }
 
@@ -118,6 +176,19 @@ export class RateLimits {
     const until = this.exhaustedIps.get(rateLimitKeyOf(clientIp));
     if (until !== undefined && until > Date.now()) throw rateLimited('anonymous', until - Date.now());
   }
+}
+
+/** Points an instance takes from a key's budget ahead of its requests, at most. */
+const MAX_AHEAD = 15;
+
+interface Lease {
+  /** Points taken from the store and not yet spent. */
+  left: number;
+  /** What the store said was left of the budget, and had been consumed, when the points were taken. */
+  remaining: number;
+  consumed: number;
+  /** The end of the store's window: the points lapse with it. */
+  until: number;
 }
 
 function rateLimited(budget: RateBudget, msBeforeNext: number): GatewayError {

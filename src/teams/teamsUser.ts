@@ -17,7 +17,7 @@ export interface TeamsUserRef {
 /** The access policy of exchangeTeamsUserToken: who the caller is in Teams. */
 export function teamsUserOf(caller: Caller | null): TeamsUserRef {
   const self = requireCaller(caller);
-  return { issuer: self.issuer, appUserId: self.userId, objectId: self.objectId ?? null, roles: self.roles };
+  return { issuer: self.issuer, appUserId: self.userId, objectId: self.objectId ?? null, roles: self.roles ?? [] };
 }
 
 /** A Teams user's communication identifier, as the Calling and Chat SDKs write it: `8:orgid:<object id>` (public cloud). */

@@ -62,6 +62,19 @@ describe('the command-line tools', () => {
     noStackTrace(outcome.stderr);
   });
 
+  it.each([
+    ['dev-token', ['--bogus']],
+    ['reconcile', ['--stale-after', 'soon']],
+  ])('npm run %s -- %j: the refusal is the last thing on stderr, nothing from npm after it', async (script, args) => {
+    const direct = await cli(script === 'dev-token' ? DEV_TOKEN : RECONCILE, args);
+    const env = { ...process.env, DATA_DIR: dataDir, NODE_OPTIONS: '' };
+    const outcome: Partial<Outcome> = await run('npm', ['run', script, '--', ...args], { cwd: ROOT, env, timeout: 60_000 }).catch((error: Outcome) => error);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toBe(direct.stderr);
+    // stdout: npm's banner, and no JSON report of the failure.
+    expect(outcome.stdout).not.toContain('{');
+  }, 90_000);
+
   it('dev-token prints a token alone on its last line', async () => {
     const outcome = await cli(DEV_TOKEN, ['--sub', 'alice', '--role', 'identity.admin']);
     expect(outcome.code).toBe(0);

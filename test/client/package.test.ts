@@ -107,7 +107,8 @@ export async function usage(): Promise<string | null> {
     if (error instanceof AbortError) return null;
   }
   // @ts-expect-error unknown scope
-  createTokenRefresher({ endpoint: '/graphql', getAuthToken: () => 't', scopes: ['chat'] });
+  createTokenRefresher({ endpoint: '/graphql', getAuthToken: () => 't', scopes: ['chats'] });
+  createTokenRefresher({ endpoint: '/graphql', getAuthToken: () => 't', scopes: ['chat', 'VOIP', 'chat.join.limited'] });
   // @ts-expect-error no getTeamsUserAadToken
   createTeamsTokenRefresher({ endpoint: '/graphql', getAuthToken: () => 't' });
   // @ts-expect-error variables missing their required input
@@ -152,9 +153,9 @@ describe('the packed declarations in a strict consumer project (skipLibCheck off
   });
 
   it('fail on misuse (so the checks above can fail)', async () => {
-    const broken = `import { createTokenRefresher } from '@acs-identity-gateway/client';\ncreateTokenRefresher({ endpoint: '/graphql', getAuthToken: () => 't', scopes: ['chat'] });\n`;
+    const broken = `import { createTokenRefresher } from '@acs-identity-gateway/client';\ncreateTokenRefresher({ endpoint: '/graphql', getAuthToken: () => 't', scopes: ['chats'] });\n`;
     const output = await tsc('broken', { 'kit.ts': broken }, { module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], types: [] });
-    expect(output).toContain(`Type '"chat"' is not assignable to type 'CommunicationTokenScope'`);
+    expect(output).toContain(`Type '"chats"' is not assignable to type 'TokenScope'`);
   });
 });
 
@@ -201,5 +202,60 @@ describe('the packed kit in a browser bundle', () => {
     const { node, token } = JSON.parse(stdout) as { node: string; token: string };
     expect(node).toMatch(/^v20\./);
     expect(await h.introspect(token)).toMatchObject({ active: true });
+  });
+  it('with scopes as ACS spells them (voip, chat), gets a live token', async () => {
+    const script = path.join(consumer, 'acs-scopes.mjs');
+    await writeFile(
+      script,
+      `import { createTokenRefresher } from '@acs-identity-gateway/client';\n` +
+        `const refresh = createTokenRefresher({ endpoint: process.env.ENDPOINT, getAuthToken: () => process.env.SIGN_IN, scopes: ['voip', 'chat'] });\n` +
+        `process.stdout.write(await refresh());\n`,
+    );
+    const env = { PATH: process.env.PATH ?? '', ENDPOINT: h.gateway.url, SIGN_IN: await h.tokenFor('kit-acs-scopes') };
+    const { stdout } = await run(NODE20, [script], { cwd: consumer, env });
+    expect(await h.introspect(stdout)).toMatchObject({ active: true });
+    expect(JSON.parse(Buffer.from(stdout.split('.')[1]!, 'base64url').toString('utf8'))).toMatchObject({ acsScope: 'voip,chat' });
+  });
+
+  /**
+   * The README's example, with the gateway refusing the sign-in: the credential's proactive refresh fails from its
+   * own timer, where the SDK leaves the rejection unhandled. The app catches what getToken() throws and must live on.
+   */
+  const PROACTIVE_FAILURE = (refresher: string) =>
+    `import { AzureCommunicationTokenCredential } from '@azure/communication-common';\n` +
+    `import { createTokenRefresher } from '@acs-identity-gateway/client';\n` +
+    `const events = [];\n` +
+    `const kit = createTokenRefresher({ endpoint: process.env.ENDPOINT, getAuthToken: () => 'not-a-sign-in-token', scopes: ['voip', 'chat'], onEvent: (e) => events.push({ type: e.type, unhandled: e.unhandled ?? false, code: e.error?.code }) });\n` +
+    `const tokenRefresher = ${refresher};\n` +
+    `const credential = new AzureCommunicationTokenCredential({ tokenRefresher, refreshProactively: true });\n` +
+    `const caught = await credential.getToken().then(() => 'no error', (error) => error.code ?? error.name);\n` +
+    `await new Promise((resolve) => setTimeout(resolve, 1500));\n` +
+    `credential.dispose();\n` +
+    `process.stdout.write(JSON.stringify({ alive: true, caught, events }));\n`;
+
+  it.each([
+    ['Node 20', NODE20],
+    ['Node 24', process.execPath],
+  ])('a failing proactive refresh does not end the process (%s, a real child process)', async (_name, node) => {
+    const script = path.join(consumer, 'proactive-failure.mjs');
+    await writeFile(script, PROACTIVE_FAILURE('kit'));
+    const env = { PATH: process.env.PATH ?? '', ENDPOINT: h.gateway.url };
+    const { stdout, stderr } = await run(node, [script], { cwd: consumer, env, timeout: 30_000 });
+    const outcome = JSON.parse(stdout) as { alive: boolean; caught: string; events: Array<{ type: string; unhandled: boolean; code?: string }> };
+    expect(outcome.alive).toBe(true);
+    expect(outcome.caught).toBe('UNAUTHENTICATED');
+    // The timer's failure was told to onEvent instead of ending the process.
+    expect(outcome.events).toContainEqual({ type: 'refresh-failed', unhandled: true, code: 'UNAUTHENTICATED' });
+    // Nothing about the failure on stderr (Node 24 warns of the SDK's negative timeout for the first refresh).
+    expect(stderr).not.toMatch(/UNAUTHENTICATED|unhandled|Error/i);
+  });
+
+  it('the same app with a refresher of its own does end (the check above can fail)', async () => {
+    const script = path.join(consumer, 'proactive-failure-bare.mjs');
+    await writeFile(script, PROACTIVE_FAILURE(`async () => { throw Object.assign(new Error('refused'), { code: 'UNAUTHENTICATED' }); }`));
+    const outcome = await run(NODE20, [script], { cwd: consumer, env: { PATH: process.env.PATH ?? '', ENDPOINT: h.gateway.url }, timeout: 30_000 }).catch(
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(outcome).toMatchObject({ code: 1, stdout: '' });
   });
 });

@@ -188,7 +188,7 @@ describe('health, readiness and metrics', () => {
     expect((await fetch(new URL('/healthz', h.gateway.url))).status).toBe(200);
     const ready = await fetch(new URL('/readyz', h.gateway.url));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', acs: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', acs: 'ok' }, customId: 'inUse' });
   });
 
   it('exposes real figures at /metrics', async () => {
@@ -256,6 +256,37 @@ describe('audit trail', () => {
     expect(JSON.stringify(events)).not.toContain(issued.data?.issueToken.accessToken.token);
 
     expect(errorCode(await h.gql(query, {}, await h.tokenFor('mallory')))).toBe('FORBIDDEN');
+  });
+
+  it('answers a call whose audit write the database refused as failed, never with its result, and the others of its batch as done', async () => {
+    const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+    const events = connection.collection('audit_events');
+    // A real refusal: a unique index on requestId, and events already stored under the ids two calls will carry.
+    await events.createIndex({ requestId: 1 }, { unique: true, name: 'doom_request_id' });
+    await events.insertMany([{ requestId: 'doomed-call-1' }, { requestId: 'doomed-call-4' }]);
+    try {
+      const callers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => h.tokenFor(`audit-batch-${i}`)));
+      for (const token of callers) expect((await h.gql(CREATE_USER, {}, token)).errors).toBeUndefined();
+      const requestIds = callers.map((_, i) => (i === 1 || i === 4 ? `doomed-call-${i}` : `audit-batch-call-${i}`));
+      // At once, so that their events share writes.
+      const answers = await Promise.all(callers.map((token, i) => graphql(h.gateway.url, ISSUE_TOKEN, {}, token, { 'x-request-id': requestIds[i]! })));
+      answers.forEach((answer, i) => {
+        if (requestIds[i]!.startsWith('doomed')) {
+          expect(errorCode(answer)).toBe('UPSTREAM_UNAVAILABLE');
+          expect(answer.data?.issueToken ?? null).toBeNull();
+          expect(JSON.stringify(answer)).not.toMatch(/eyJ/); // no token, not even in part
+        } else {
+          expect(answer.errors).toBeUndefined();
+          expect(answer.data?.issueToken.accessToken.token).toMatch(/^eyJ/);
+        }
+      });
+      // Each call answered as done has its event stored.
+      const stored = await events.find({ requestId: { $in: requestIds.filter((id) => !id.startsWith('doomed')) } }).toArray();
+      expect(stored.map((event) => event.outcome)).toEqual(['success', 'success', 'success', 'success']);
+    } finally {
+      await events.dropIndex('doom_request_id');
+      await connection.close();
+    }
   });
 });
 

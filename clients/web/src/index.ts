@@ -9,6 +9,8 @@ export type {
   TokenRefresher,
   TokenRefresherOptions,
 } from './refresher.js';
+export { scopeNames } from './scopes.js';
+export type { AcsTokenScope, TokenScope } from './scopes.js';
 export { request } from './request.js';
 export type { GatewayDocument, RequestOptions } from './request.js';
 export { AbortError, GatewayClientError, GatewayError, GatewayNetworkError, GatewayResponseError, isGatewayError } from './errors.js';

@@ -4,12 +4,13 @@ import {
   CreateUserAndTokenDocument,
   ExchangeTeamsUserTokenDocument,
   IssueTokenDocument,
-  type CommunicationTokenScope,
   type CreateUserAndTokenMutation,
   type ExchangeTeamsUserTokenMutation,
   type IssueTokenMutation,
 } from './generated-string/graphql.js';
 import { request, type GatewayDocument, type RequestOptions } from './request.js';
+import { scopeNames, type TokenScope } from './scopes.js';
+import { reportIfUnhandled } from './unhandled.js';
 
 /** What `AzureCommunicationTokenCredential({ tokenRefresher })` calls: resolves to a fresh ACS token. */
 export type TokenRefresher = (abortSignal?: AbortSignalLike) => Promise<string>;
@@ -47,7 +48,13 @@ export type RefresherEvent =
   | { type: 'rate-limited'; operation: string; retryAfterSeconds: number }
   | { type: 'sign-in-refused'; operation: string }
   /** The gateway refused the Teams user's Entra token (TEAMS_TOKEN_INVALID); a fresh one is asked for once. */
-  | { type: 'teams-token-refused'; operation: string };
+  | { type: 'teams-token-refused'; operation: string }
+  /**
+   * A refresh failed. `keptToken`: the last token, still valid, was handed back instead, so the credential keeps it
+   * and tries again (after half its remaining life). `unhandled`: nobody awaited the failure (the credential's
+   * proactive refresh), and it was reported here instead of becoming an unhandled rejection.
+   */
+  | { type: 'refresh-failed'; error: unknown; keptToken: boolean; unhandled?: true };
 
 /** Options every refresher shares, whatever kind of token it gets. */
 export interface RefresherBaseOptions {
@@ -70,7 +77,8 @@ export interface RefresherBaseOptions {
 }
 
 export interface TokenRefresherOptions extends RefresherBaseOptions {
-  scopes: readonly CommunicationTokenScope[];
+  /** ACS's spelling (`'voip'`, `'chat.join'`) or the gateway's enum names (`'VOIP'`, `'CHAT_JOIN'`). */
+  scopes: readonly TokenScope[];
   /** 60 to 1440; the gateway's default when omitted. */
   expiresInMinutes?: number;
   /** Another app user's token: needs the admin role. Omit for the signed-in user's own. */
@@ -93,7 +101,7 @@ export type TokenSource = (call: GatewayCall, context: { signal: AbortSignal }) 
 export function createTokenRefresher(options: TokenRefresherOptions): TokenRefresher {
   if (!Array.isArray(options.scopes) || options.scopes.length === 0) throw new TypeError('createTokenRefresher needs at least one scope.');
   const input = {
-    scopes: [...options.scopes],
+    scopes: scopeNames(options.scopes),
     ...(options.expiresInMinutes !== undefined && { expiresInMinutes: options.expiresInMinutes }),
     ...(options.appUserId !== undefined && { appUserId: options.appUserId }),
   };
@@ -154,6 +162,7 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
   const maxRetries = options.maxRateLimitRetries ?? 2;
   const emit = eventSink(options.onEvent);
   let shared: { promise: Promise<string>; controller: AbortController; waiting: number } | undefined;
+  let lastToken: { token: string; expiresAt: number } | undefined;
 
   const refreshOnce = async (signal: AbortSignal): Promise<string> => {
     let authToken = await tokenFrom('getAuthToken', options.getAuthToken, false, signal);
@@ -195,11 +204,30 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
     return source(call, { signal });
   };
 
+  /** A failed refresh hands back the last token while it is still valid: the credential keeps it and asks again. */
+  const refreshOrKeep = async (signal: AbortSignal): Promise<string> => {
+    try {
+      const token = await refreshOnce(signal);
+      lastToken = { token, expiresAt: jwtExpiry(token) };
+      return token;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const kept = lastToken && lastToken.expiresAt - Date.now() > KEEP_AT_LEAST_MS ? lastToken.token : undefined;
+      emit({ type: 'refresh-failed', error, keptToken: kept !== undefined });
+      if (kept !== undefined) return kept;
+      throw error;
+    }
+  };
+  const unhandled = (error: unknown) => {
+    if (options.onEvent) emit({ type: 'refresh-failed', error, keptToken: false, unhandled: true });
+    else console.warn(`A token refresh failed with nobody waiting for it (the credential's proactive refresh): ${String((error as Error)?.message ?? error)}`);
+  };
+
   return (abortSignal) => {
     if (abortSignal?.aborted) return Promise.reject(abortError());
     if (!shared) {
       const controller = new AbortController();
-      const entry = { controller, waiting: 0, promise: refreshOnce(controller.signal) };
+      const entry = { controller, waiting: 0, promise: refreshOrKeep(controller.signal) };
       entry.promise
         .catch(() => {}) // every caller gets the failure through its own promise
         .finally(() => {
@@ -235,11 +263,26 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
         (error: unknown) => {
           if (settled) return;
           leave();
+          reportIfUnhandled(error, unhandled);
           reject(error);
         },
       );
     });
   };
+}
+
+/** A kept token must outlive the credential's next attempt by this much; closer to its end, the failure is passed on. */
+const KEEP_AT_LEAST_MS = 1_000;
+
+/** The `exp` of an ACS token (a JWT), in ms; 0 when unreadable, so the token is never kept. */
+function jwtExpiry(token: string): number {
+  try {
+    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
+    const exp = (JSON.parse(atob(payload)) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Asks the app for a token (getAuthToken, getTeamsUserAadToken) and checks it is one. */

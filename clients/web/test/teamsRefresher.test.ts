@@ -153,7 +153,8 @@ describe('createTeamsTokenRefresher against a stand-in gateway', () => {
       const events: RefresherEvent[] = [];
       const error = await refresher({ onEvent: (event) => events.push(event) }).refresh().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GatewayResponseError);
-      expect(events).toEqual([]);
+      // No token event: only the failure is told.
+      expect(events).toEqual([{ type: 'refresh-failed', error, keptToken: false }]);
     }
   });
 

@@ -8,10 +8,13 @@ export interface RouteVersions {
   advertised: string;
 }
 
-// customId on create and GET /identities/{id} arrived with these.
-const WITH_CUSTOM_ID = ['2025-03-02-preview', '2025-06-30'] as const;
+// customId on create and GET /identities/{id}: only 2025-03-02-preview's spec has them (2025-04-01-preview calls it
+// externalId; the stable 2025-06-30 has neither, nor do the later stable versions).
+const WITH_CUSTOM_ID = ['2025-03-02-preview'] as const;
+// The Teams Phone extensibility routes: 2025-03-02-preview and the stable 2025-06-30 (spec files).
+const WITH_TEAMS_EXTENSION = ['2025-03-02-preview', '2025-06-30'] as const;
 // 2021-10-31-preview is what SDK 1.1.0-beta.2 sent for the Teams token exchange (recorded).
-const IDENTITY_ACCEPTED = ['2021-03-07', '2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_CUSTOM_ID];
+const IDENTITY_ACCEPTED = ['2021-03-07', '2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_TEAMS_EXTENSION];
 
 // The recorded headers (April 2025) per route, plus 2025-06-30, released since (inferred). The service still
 // names 2020-07-20-preview2 and 2021-11-01, whose shapes the emulator does not implement: it refuses them.
@@ -19,20 +22,20 @@ const IDENTITY_ADVERTISED = ['2020-07-20-preview2', '2021-03-07', '2021-10-31-pr
 const header = (...versions: string[]) => versions.join(', ');
 
 export const VERSIONS = {
-  identity: { accepted: IDENTITY_ACCEPTED, advertised: header(...IDENTITY_ADVERTISED, ...WITH_CUSTOM_ID) },
-  /** GET /identities/{id} shares the identity controller's header, but exists only from 2025-03-02-preview on. */
-  getIdentity: { accepted: WITH_CUSTOM_ID, advertised: header(...IDENTITY_ADVERTISED, ...WITH_CUSTOM_ID) },
+  identity: { accepted: IDENTITY_ACCEPTED, advertised: header(...IDENTITY_ADVERTISED, ...WITH_TEAMS_EXTENSION) },
+  /** GET /identities/{id} shares the identity controller's header, but exists only at 2025-03-02-preview. */
+  getIdentity: { accepted: WITH_CUSTOM_ID, advertised: header(...IDENTITY_ADVERTISED, ...WITH_TEAMS_EXTENSION) },
   // issueAccessToken also names 2025-03-31-preview (recorded), served like 2025-03-02-preview (inferred).
   issue: {
     accepted: [...IDENTITY_ACCEPTED, '2025-03-31-preview'],
     advertised: header(...IDENTITY_ADVERTISED, '2025-03-02-preview', '2025-03-31-preview', '2025-06-30'),
   },
   teamsUser: {
-    accepted: ['2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_CUSTOM_ID],
-    advertised: header('2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_CUSTOM_ID),
+    accepted: ['2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_TEAMS_EXTENSION],
+    advertised: header('2021-10-31-preview', '2022-06-01', '2022-10-01', '2023-10-01', ...WITH_TEAMS_EXTENSION),
   },
   // Not recorded: the versions of the specs that define these routes (inferred).
-  teamsExtension: { accepted: WITH_CUSTOM_ID, advertised: header(...WITH_CUSTOM_ID) },
+  teamsExtension: { accepted: WITH_TEAMS_EXTENSION, advertised: header(...WITH_TEAMS_EXTENSION) },
   entra: { accepted: ['2025-03-02-preview'], advertised: header('2025-03-02-preview') },
 } satisfies Record<string, RouteVersions>;
 

@@ -35,7 +35,8 @@ async function serve(s: ServeSettings): Promise<void> {
     ...(s.rateLimitWindowMs ? { rateLimitWindowMs: s.rateLimitWindowMs } : {}),
     faults: s.faults,
     ...(s.tokenLifetimeSeconds ? { tokenLifetimeSeconds: s.tokenLifetimeSeconds } : {}),
-    ...(s.entraJwks ? { entraJwks: await loadJwks(s.entraJwks) } : {}),
+    ...(s.entraJwks ? { entraJwks: await loadJwks(s.entraJwks, '--entra-jwks') } : {}),
+    ...(s.bearerJwks ? { bearerJwks: await loadJwks(s.bearerJwks, '--bearer-jwks') } : {}),
     ...(s.devEntra ? { devEntra: await createDevEntraIssuer({ dataDir: keyDir }) } : {}),
     // stderr is written synchronously to a pipe: logging every request is opt-in, so a parent that does not
     // read it cannot stall the emulator under load.
@@ -64,16 +65,16 @@ async function printEntraToken(s: EntraTokenSettings): Promise<void> {
   }
 }
 
-async function loadJwks(source: string): Promise<JsonWebKeySet | URL> {
+async function loadJwks(source: string, flag: string): Promise<JsonWebKeySet | URL> {
   if (/^https?:\/\//i.test(source)) return new URL(source);
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(source, 'utf8'));
   } catch (e) {
-    throw new UsageError(`--entra-jwks: cannot read a JSON file at '${source}' (${(e as NodeJS.ErrnoException).code ?? 'invalid JSON'})`);
+    throw new UsageError(`${flag}: cannot read a JSON file at '${source}' (${(e as NodeJS.ErrnoException).code ?? 'invalid JSON'})`);
   }
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys)) {
-    throw new UsageError(`--entra-jwks: '${source}' is not a JWKS ({"keys": [...]})`);
+    throw new UsageError(`${flag}: '${source}' is not a JWKS ({"keys": [...]})`);
   }
   return parsed as JsonWebKeySet;
 }

@@ -63,3 +63,7 @@ export const assignmentNotFound = (): AcsError =>
 
 export const unsupportedMediaType = (expected: string): AcsError =>
   new AcsError(415, 'UnsupportedMediaType', `The request body must be sent as ${expected}.`);
+
+// The code is reported (Azure/azure-sdk-for-js#38531); the status and message are inferred.
+export const multipleIdentitiesForCustomId = (): AcsError =>
+  new AcsError(409, 'MultipleIdentitiesForCustomId', 'More than one identity holds the provided customId.');

@@ -57,7 +57,7 @@ function injectedError(status: FaultStatus, retryAfterSeconds: number): AcsError
   }
 }
 
-const GLOBAL_KEYS = ['latencyMs', 'errorRate', 'errorStatus', 'force429', 'force429Rate', 'retryAfterSeconds', 'byOperation'];
+const GLOBAL_KEYS = ['latencyMs', 'errorRate', 'errorStatus', 'force429', 'force429Rate', 'retryAfterSeconds', 'customIdRaceMs', 'byOperation'];
 const OPERATION_KEYS = ['latencyMs', 'errorRate', 'errorStatus'];
 
 /** The settings, checked field by field; throws a 400 ValidationError whose target names the bad field. */
@@ -70,6 +70,7 @@ export function validateFaults(input: unknown): FaultOptions {
     ...optional(f, 'force429', (v, t) => integer(v, t, 0, MAX_COUNT)),
     ...optional(f, 'force429Rate', share),
     ...optional(f, 'retryAfterSeconds', (v, t) => integer(v, t, 0, MAX_RETRY_AFTER_S)),
+    ...optional(f, 'customIdRaceMs', (v, t) => integer(v, t, 0, MAX_LATENCY_MS)),
   };
   if (f['byOperation'] !== undefined) {
     const byOp = plainObject(f['byOperation'], 'byOperation', OPERATIONS);

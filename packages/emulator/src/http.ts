@@ -86,3 +86,13 @@ export function errorReply(e: AcsError): Reply {
 export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true;
 }
+
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+/**
+ * Whether a Host header names this machine's loopback (localhost, 127.0.0.1 or [::1], with or without a port).
+ * A page that reached a loopback port through DNS rebinding sends its own name here.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
+}

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { acceptAcsAudience } from './bearer.js';
+import { bearerVerifier } from './bearer.js';
 import type { EmulatorContext } from './context.js';
 import { EntraVerifier, entraIdIssuer, type TrustedIssuer } from './entra/verifier.js';
 import { AcsError } from './errors.js';
@@ -54,6 +54,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     entraIssuers.push({ keys: keySet(dev.jwks), issuersFor: (tid) => [dev.issuerFor(tid)] });
   }
   if (opts.entraJwks) entraIssuers.push(entraIdIssuer(opts.entraJwks));
+  // Bearer tokens on the data plane: the development issuer's, and those of any Entra key set given.
+  const bearerIssuers = [...entraIssuers.slice(0, opts.devEntra ? 1 : 0), ...(opts.bearerJwks ? [entraIdIssuer(opts.bearerJwks)] : [])];
   const teamsKeys = [opts.teamsJwks, opts.entraJwks, opts.devEntra?.jwks].filter((k) => k !== undefined).map(keySet);
 
   const ctx: EmulatorContext = {
@@ -94,8 +96,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     admin: { ctx, stats, listIdentities, resourceId: store.resourceId },
     accessKey: Buffer.from(accessKey, 'base64'),
     scheme: opts.https ? 'https' : 'http',
-    acceptBearer: opts.https ? (opts.acceptBearer ?? acceptAcsAudience) : undefined,
+    acceptBearer: opts.https ? (opts.acceptBearer ?? bearerVerifier(bearerIssuers)) : undefined,
+    withoutApiVersions: opts.withoutApiVersions ?? [],
     logger: opts.logger,
+    onRequest: opts.onRequest,
   });
 
   const tls = opts.https ? await serverCertificate(host, opts.certDir ?? opts.dataDir) : undefined;

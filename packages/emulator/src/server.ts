@@ -3,9 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context.js';
 import { AcsError, denied, notFound } from './errors.js';
 import { verifyHmac } from './hmac.js';
-import { errorReply, isLoopback, parseJson, readBody, send, type Reply } from './http.js';
+import { errorReply, isLoopback, isLoopbackHost, parseJson, readBody, send, type Reply } from './http.js';
 import { adminRoute, type AdminDeps } from './routes/admin.js';
 import { checkRouteApiVersion, matchRoute, type Route } from './routes/dataPlane.js';
+import type { ObservedRequest } from './types.js';
 
 export interface PipelineOptions {
   ctx: EmulatorContext;
@@ -14,7 +15,10 @@ export interface PipelineOptions {
   scheme: 'http' | 'https';
   /** Set in HTTPS mode only: the SDK never sends bearer tokens over http. */
   acceptBearer?: (token: string) => boolean | Promise<boolean>;
+  /** Versions this resource refuses although the route serves them (EmulatorOptions.withoutApiVersions). */
+  withoutApiVersions?: readonly string[];
   logger?: (line: string) => void;
+  onRequest?: (request: ObservedRequest) => void;
 }
 
 export function createHandler(opts: PipelineOptions) {
@@ -46,6 +50,8 @@ export function createHandler(opts: PipelineOptions) {
 
   function adminRequest(o: PipelineOptions, req: IncomingMessage, method: string, path: string, body: Buffer): Promise<Reply> {
     if (!isLoopback(req.socket.remoteAddress)) throw notFound();
+    // A loopback peer is not enough: a web page can reach this port through DNS rebinding, under its own Host.
+    if (!isLoopbackHost(headerValue(req, 'host'))) throw new AcsError(403, 'Forbidden', 'Emulator routes answer only a loopback Host.');
     return adminRoute(o.admin, method, path, parseJson(body));
   }
 
@@ -70,16 +76,18 @@ export function createHandler(opts: PipelineOptions) {
     if (route?.auth !== 'entra') await authenticate(o, req, method, rawUrl, body);
     if (!route) throw notFound();
     const host = headerValue(req, 'host') ?? '';
-    const apiVersion = checkRouteApiVersion(route, new URLSearchParams(query).get('api-version'), `${o.scheme}://${host}${path}`);
+    const apiVersion = checkRouteApiVersion(route, new URLSearchParams(query).get('api-version'), `${o.scheme}://${host}${path}`, o.withoutApiVersions);
     try {
       ctx.limiter.take(route.op);
     } catch (throttled) {
       ctx.counters.rateLimited += 1;
       throw throttled;
     }
+    const parsed = parseJson(body);
+    o.onRequest?.({ operation: route.op, method, path, apiVersion, body: parsed });
     return route.handle(ctx, {
       apiVersion,
-      body: parseJson(body),
+      body: parsed,
       authorization: headerValue(req, 'authorization'),
       contentType: headerValue(req, 'content-type'),
     });

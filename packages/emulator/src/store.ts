@@ -30,7 +30,8 @@ const FLUSH_DELAY_MS = 50;
 
 export class IdentityStore {
   private readonly byId = new Map<string, IdentityRecord>();
-  private readonly byCustomId = new Map<string, IdentityRecord>();
+  /** The live identities holding each customId: one, unless racing creations made more (customIdRaceMs). */
+  private readonly byCustomId = new Map<string, IdentityRecord[]>();
   private flushTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   readonly assignments = new Assignments(() => this.changed());
@@ -55,14 +56,17 @@ export class IdentityStore {
     return this.byId.get(id);
   }
 
-  /** Creates an identity, or returns the live one already holding this customId. */
-  create(customId?: string): { record: IdentityRecord; created: boolean } {
-    const existing = customId === undefined ? undefined : this.byCustomId.get(customId);
-    if (existing && existing.deletedAtMs === undefined) return { record: existing, created: false };
+  /** The live identities holding this customId. */
+  holding(customId: string): readonly IdentityRecord[] {
+    return this.byCustomId.get(customId) ?? [];
+  }
+
+  /** Creates an identity, bound to customId when given (whoever else holds it: the caller looked first). */
+  create(customId?: string): IdentityRecord {
     const record: IdentityRecord = { id: newIdentityId(this.resourceId), createdAtMs: Date.now(), customId };
     this.index(record);
     this.changed();
-    return { record, created: true };
+    return record;
   }
 
   /**
@@ -84,8 +88,10 @@ export class IdentityStore {
   delete(record: IdentityRecord): void {
     record.deletedAtMs = Date.now();
     record.revokedAtMs = Math.max(record.deletedAtMs, record.lastTokenIssuedAtMs ?? 0);
-    if (record.customId !== undefined && this.byCustomId.get(record.customId) === record) {
-      this.byCustomId.delete(record.customId);
+    if (record.customId !== undefined) {
+      const left = this.holding(record.customId).filter((held) => held !== record);
+      if (left.length > 0) this.byCustomId.set(record.customId, left);
+      else this.byCustomId.delete(record.customId);
     }
     this.changed();
   }
@@ -117,7 +123,9 @@ export class IdentityStore {
 
   private index(record: IdentityRecord): void {
     this.byId.set(record.id, record);
-    if (record.customId !== undefined && record.deletedAtMs === undefined) this.byCustomId.set(record.customId, record);
+    if (record.customId !== undefined && record.deletedAtMs === undefined) {
+      this.byCustomId.set(record.customId, [...this.holding(record.customId), record]);
+    }
   }
 
   private changed(): void {

@@ -46,6 +46,12 @@ export interface FaultOptions {
   force429Rate?: number;
   /** Retry-After sent with injected 429/503 answers; default 1. */
   retryAfterSeconds?: number;
+  /**
+   * Creations with a customId wait this long between looking it up and creating the identity, so racing ones each
+   * make one, and later ones answer 409 MultipleIdentitiesForCustomId: the service's reported behaviour
+   * (Azure/azure-sdk-for-js#38531; the status is inferred).
+   */
+  customIdRaceMs?: number;
   /** Settings for one operation, replacing the global latency and error rule for it. */
   byOperation?: Partial<Record<Operation, OperationFaults>>;
 }
@@ -64,7 +70,19 @@ export interface EmulatorOptions {
    * a fresh pair is made in memory at every start.
    */
   certDir?: string;
+  /**
+   * Replaces the bearer-token check of HTTPS mode. By default a token must be signed (RS256/ES256 family) by a
+   * trusted key (devEntra's and bearerJwks), for https://communication.azure.com, unexpired, from the Entra
+   * issuer of its own tenant.
+   */
   acceptBearer?: (token: string) => boolean | Promise<boolean>;
+  /** Keys of an Entra ID trusted for bearer (managed identity) tokens on the data plane, besides devEntra's. */
+  bearerJwks?: JsonWebKeySet | URL;
+  /**
+   * API versions this emulated resource refuses with 400 UnsupportedApiVersion, as a resource or region without a
+   * preview would; e.g. ['2025-03-02-preview'] for one without customId.
+   */
+  withoutApiVersions?: string[];
   /** Keys trusted for the Entra token of POST /teamsUser/:exchangeAccessToken. */
   teamsJwks?: JsonWebKeySet | URL;
   /**
@@ -84,6 +102,19 @@ export interface EmulatorOptions {
    */
   tokenLifetimeSeconds?: number;
   logger?: (line: string) => void;
+  /**
+   * Told of every data-plane request that passed authentication and the api-version check, with its parsed body:
+   * for tests of what a client sends (bodies can hold Entra tokens; keep what you see in memory).
+   */
+  onRequest?: (request: ObservedRequest) => void;
+}
+
+export interface ObservedRequest {
+  operation: Operation;
+  method: string;
+  path: string;
+  apiVersion: string;
+  body: unknown;
 }
 
 export interface IdentityInfo {

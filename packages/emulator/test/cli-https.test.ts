@@ -1,11 +1,13 @@
 // An unmodified app against `npm run emulator -- --https`: the stock SDK quickstart in its own Node process,
 // whose environment holds the connection string and NODE_EXTRA_CA_CERTS and nothing else.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOnce, launch, ROOT, type Launched } from './cliProcess.js';
-import { admin, introspect } from './helpers.js';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { admin, introspect, send } from './helpers.js';
 
 const QUICKSTART = join(ROOT, 'packages/emulator/test/fixtures/quickstart.mjs');
 
@@ -76,4 +78,25 @@ withBuild('npm run emulator -- --https', () => {
     const again = await runApp({ ...appEnv, COMMUNICATION_SERVICES_CONNECTION_STRING: second.connectionString });
     expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
   }, 240_000);
+
+  it('trusts the keys of --bearer-jwks (or ACS_EMULATOR_BEARER_JWKS) for bearer tokens, and no others', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const other = await generateKeyPair('RS256');
+    const jwksFile = join(cache, 'bearer-jwks.json');
+    await writeFile(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] }));
+    const tid = randomUUID();
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (key: typeof privateKey) =>
+      new SignJWT({ aud: 'https://communication.azure.com', iss: `https://sts.windows.net/${tid}/`, tid, oid: randomUUID(), iat: now, exp: now + 600 })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .sign(key);
+    for (const [args, env] of [[['--https', '--bearer-jwks', jwksFile], {}], [['--https'], { ACS_EMULATOR_BEARER_JWKS: jwksFile }]] as const) {
+      const emu = await target(await start([...args], env));
+      const create = async (token: string) => (await send(emu, 'POST', '/identities?api-version=2023-10-01', '', { authorization: `Bearer ${token}` })).status;
+      expect(await create(await sign(privateKey))).toBe(201);
+      expect(await create(await sign(other.privateKey))).toBe(401);
+      await running?.stop();
+      running = undefined;
+    }
+  }, 120_000);
 });

@@ -35,18 +35,18 @@ async function sdkWorks(connectionString: string): Promise<void> {
 }
 
 describe('npm run emulator', () => {
-  withBuild('prints the connection-string line first, with no npm banner, serves the SDK, and stops with its process group', async () => {
-    // No --silent: the repository's .npmrc sends npm's "> pkg@version script" banner to stderr.
-    const run = await launch('npm', ['run', 'emulator'], { XDG_CACHE_HOME: cache }, true);
+  withBuild('with -s prints the connection-string line first, with no npm banner, serves the SDK, and stops with its process group', async () => {
+    const run = await launch('npm', ['run', '-s', 'emulator'], { XDG_CACHE_HOME: cache }, true);
     expect(run.stdout().split('\n')).toEqual([expect.stringMatching(/^COMMUNICATION_SERVICES_CONNECTION_STRING=endpoint=http:/), '']);
-    expect(run.stderr()).toContain('> acs-identity-gateway@');
+    expect(run.stderr()).not.toContain('> acs-identity-gateway@');
     await sdkWorks(run.connectionString);
     await run.stop();
     expect(await portIsClosed(run.port)).toBe(true);
   }, 180_000);
 
-  withBuild('also stops when only npm itself is sent SIGTERM', async () => {
+  withBuild('without -s prints npm\'s banner and then the connection string; also stops when only npm itself is sent SIGTERM', async () => {
     const run = await launch('npm', ['run', 'emulator'], { XDG_CACHE_HOME: cache });
+    expect(run.stdout()).toMatch(/^\n> acs-identity-gateway@[^\n]+ emulator\n> [^\n]+\n\nCOMMUNICATION_SERVICES_CONNECTION_STRING=endpoint=http:/);
     run.child.kill('SIGTERM');
     await once(run.child, 'exit');
     for (let i = 0; i < 100 && !(await portIsClosed(run.port)); i++) await new Promise((r) => setTimeout(r, 100));
@@ -101,6 +101,12 @@ describe('the acs-identity-emulator bin', () => {
       '--fault',
       'ACS_EMULATOR_FAULTS',
       'ACS_EMULATOR_DATA_DIR',
+      '--bearer-jwks',
+      'ACS_EMULATOR_BEARER_JWKS',
+      'never\nnone or HMAC',
+      'https://communication.azure.com',
+      'loopback Host',
+      'gets 403',
       'entra-token',
       ...OPERATIONS,
     ]) {

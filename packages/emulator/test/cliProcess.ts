@@ -30,7 +30,9 @@ export function launch(command: string, args: string[], env: Record<string, stri
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
+      // Without -s, npm's banner (an empty line and two `> ` lines) comes first; nothing else may.
       const lines = out.split('\n');
+      while (lines.length > 1 && (lines[0] === '' || lines[0]!.startsWith('> '))) lines.shift();
       const m = CONNECTION.exec(lines[0] ?? '');
       if (!m || lines.length < 2) return;
       const https = m[2] === 'https';

@@ -1,8 +1,12 @@
-// The 2025 api-versions: customId on create (idempotent) and GET /identities/{id}.
-import { startEmulator, type RunningEmulator } from '../src/index.js';
+// customId on create (idempotent) and GET /identities/{id}: only at 2025-03-02-preview, whose spec has them.
+import { ACCEPTED_API_VERSIONS, startEmulator, type RunningEmulator } from '../src/index.js';
 import { encodedPath, rawRequest } from './helpers.js';
 
-describe.each(['2025-03-02-preview', '2025-06-30'])('api-version %s', (apiVersion) => {
+const PREVIEW = '2025-03-02-preview';
+// Every version that serves POST /identities, except the one with customId.
+const WITHOUT_CUSTOM_ID = ACCEPTED_API_VERSIONS.filter((v) => v !== PREVIEW && v !== '2025-03-31-preview');
+
+describe.each([PREVIEW])('api-version %s', (apiVersion) => {
   let emu: RunningEmulator;
   beforeAll(async () => {
     emu = await startEmulator();
@@ -48,22 +52,66 @@ describe.each(['2025-03-02-preview', '2025-06-30'])('api-version %s', (apiVersio
   });
 });
 
-describe('older api-versions', () => {
+describe.each(WITHOUT_CUSTOM_ID)('api-version %s (no customId in its spec)', (apiVersion) => {
   let emu: RunningEmulator;
   beforeAll(async () => {
     emu = await startEmulator();
   });
   afterAll(() => emu.close());
 
-  it('ignore customId and do not serve GET /identities/{id}', async () => {
-    const path = '/identities?api-version=2023-10-01';
+  it('ignores customId (an unknown field, inferred): the same customId twice gives two identities, none echoed', async () => {
+    const path = `/identities?api-version=${apiVersion}`;
     const a = await rawRequest(emu, { method: 'POST', path, body: { customId: 'x' } });
-    const b = await rawRequest(emu, { method: 'POST', path, body: { customId: 'x' } });
+    const b = await rawRequest(emu, { method: 'POST', path, body: { customId: 'x', createTokenWithScopes: ['chat'] } });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
     const idA = (a.body as { identity: { id: string } }).identity.id;
     expect(a.body).toEqual({ identity: { id: idA } });
+    expect(b.body).toEqual({ identity: { id: expect.any(String) }, accessToken: expect.any(Object) });
     expect((b.body as { identity: { id: string } }).identity.id).not.toBe(idA);
-    const got = await rawRequest(emu, { method: 'GET', path: encodedPath(idA) });
+    expect(emu.listIdentities().every((identity) => identity.customId === undefined)).toBe(true);
+  });
+
+  it('does not serve GET /identities/{id}', async () => {
+    const a = await rawRequest(emu, { method: 'POST', path: `/identities?api-version=${apiVersion}` });
+    const got = await rawRequest(emu, { method: 'GET', path: encodedPath((a.body as { identity: { id: string } }).identity.id, '', apiVersion) });
     expect(got.status).toBe(400);
     expect(got.body).toMatchObject({ error: { code: 'UnsupportedApiVersion' } });
+  });
+});
+
+describe('a resource without the preview (withoutApiVersions)', () => {
+  it('refuses 2025-03-02-preview with 400 UnsupportedApiVersion and serves the others', async () => {
+    const emu = await startEmulator({ withoutApiVersions: [PREVIEW] });
+    try {
+      const refused = await rawRequest(emu, { method: 'POST', path: `/identities?api-version=${PREVIEW}`, body: { customId: 'x' } });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { code: 'UnsupportedApiVersion' } });
+      expect((await rawRequest(emu, { method: 'POST', path: '/identities?api-version=2023-10-01' })).status).toBe(201);
+      expect(emu.listIdentities()).toHaveLength(1);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe('racing creations with one customId (customIdRaceMs, Azure/azure-sdk-for-js#38531)', () => {
+  it('each make an identity, and later creations get 409 MultipleIdentitiesForCustomId', async () => {
+    const emu = await startEmulator({ faults: { customIdRaceMs: 50 } });
+    try {
+      const path = `/identities?api-version=${PREVIEW}`;
+      const racing = await Promise.all(Array.from({ length: 5 }, () => rawRequest(emu, { method: 'POST', path, body: { customId: 'racy' } })));
+      expect(racing.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+      expect(new Set(racing.map((r) => (r.body as { identity: { id: string } }).identity.id)).size).toBe(5);
+      emu.setFaults({});
+      const later = await rawRequest(emu, { method: 'POST', path, body: { customId: 'racy' } });
+      expect(later.status).toBe(409);
+      expect(later.body).toMatchObject({ error: { code: 'MultipleIdentitiesForCustomId' } });
+      // Atomic without the fault: one identity however many race.
+      const atomic = await Promise.all(Array.from({ length: 5 }, () => rawRequest(emu, { method: 'POST', path, body: { customId: 'calm' } })));
+      expect(new Set(atomic.map((r) => (r.body as { identity: { id: string } }).identity.id)).size).toBe(1);
+    } finally {
+      await emu.close();
+    }
   });
 });

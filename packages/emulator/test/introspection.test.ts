@@ -84,7 +84,7 @@ describe('token introspection', () => {
     const { loadOrCreateSigningKey } = await import('../src/signingKey.js');
     const store = await IdentityStore.open({});
     const issuer = new TokenIssuer(await loadOrCreateSigningKey(undefined), store.resourceId);
-    const { record } = store.create();
+    const record = store.create();
     const now = Date.now();
     const { token } = await issuer.issue(record.id, ['chat'], store.tokenIssued(record, now), now + 60 * 60_000);
     expect(issuer.introspect(token, store, now + 59 * 60_000)).toMatchObject({ active: true });

@@ -2,7 +2,7 @@
 import { AzureKeyCredential } from '@azure/core-auth';
 import type { TokenCredential } from '@azure/core-auth';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { startEmulator, type RunningEmulator } from '../src/index.js';
+import { createDevEntraIssuer, startEmulator, type DevEntraIssuer, type RunningEmulator } from '../src/index.js';
 import { introspect } from './helpers.js';
 
 async function quickstart(client: CommunicationIdentityClient, emu: RunningEmulator): Promise<void> {
@@ -54,15 +54,15 @@ describe('SDK quickstart against the emulator', () => {
 describe('SDK quickstart over HTTPS with a TokenCredential', () => {
   let emu: RunningEmulator;
   beforeAll(async () => {
-    emu = await startEmulator({ https: true });
+    dev = await createDevEntraIssuer();
+    emu = await startEmulator({ https: true, devEntra: dev });
   });
   afterAll(() => emu.close());
+  let dev: DevEntraIssuer;
 
-  // Stands in for managed identity: an unsigned JWT for the ACS audience, which the emulator's default check accepts.
-  const fakeEntraToken = (aud: string) =>
-    [{ alg: 'none', typ: 'JWT' }, { aud, exp: Math.floor(Date.now() / 1000) + 3600 }]
-      .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
-      .join('.') + '.';
+  // Stands in for managed identity: a token of the development Entra issuer, signed, for the given audience.
+  const signedEntraToken = (aud: string) =>
+    dev.mintToken({ tenantId: '6f1c2a4e-0b7d-4e8a-9c3f-2d5b7e9a1c4f', userId: '0c9a8b7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d', claims: { aud } });
 
   const credential = (aud: string): TokenCredential & { scopes: string[] } => {
     const scopes: string[] = [];
@@ -70,7 +70,7 @@ describe('SDK quickstart over HTTPS with a TokenCredential', () => {
       scopes,
       getToken: async (requested) => {
         scopes.push(...[requested].flat());
-        return { token: fakeEntraToken(aud), expiresOnTimestamp: Date.now() + 3600_000 };
+        return { token: await signedEntraToken(aud), expiresOnTimestamp: Date.now() + 3600_000 };
       },
     };
   };

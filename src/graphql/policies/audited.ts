@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { UseMiddleware, type MiddlewareInterface, type NextFn, type ResolverData } from 'type-graphql';
 import type { AuditLog } from '../../audit/auditLog.js';
+import { ErrorCode, GatewayError } from '../../errors.js';
 import { appUserIdProblem } from '../../identity/appUser.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayContext } from '../context.js';
@@ -10,7 +11,7 @@ import { decidedSubject } from './subject.js';
 
 /**
  * Records each call (who, on whom, what, outcome) in the audit trail before the field's result is final: the
- * response waits for the write. The subject is the one the access policy resolved (ActingOn, ActingAsTeamsUser).
+ * response waits for the write, and fails when the write fails. The subject is the one the access policy resolved (ActingOn, ActingAsTeamsUser).
  */
 export function Audited(): MethodDecorator {
   return UseMiddleware(AuditMiddleware);
@@ -48,7 +49,14 @@ export class AuditMiddleware implements MiddlewareInterface<GatewayContext> {
           subjectAppUserId: subject,
           identityId: payload?.identity?.id ?? payload?.deletedIdentityId ?? decided?.identityId,
         })
-        .catch((writeError: unknown) => this.logger.error({ err: writeError, requestId }, 'audit write failed'));
+        .catch((writeError: unknown) => {
+          this.logger.error({ err: writeError, requestId }, 'audit write failed');
+          if ('error' in outcome) return; // refused anyway: its own error stands
+          // Thrown from finally, it replaces the result: nothing is answered as done unless its event is stored.
+          throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The audit trail could not record this call, so its result is withheld; retry shortly.', {
+            retryAfterSeconds: 1,
+          });
+        });
     }
   }
 }

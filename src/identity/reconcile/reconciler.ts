@@ -1,4 +1,5 @@
 import type { AcsIdentityClient } from '../../acs/acsIdentityClient.js';
+import { ErrorCode, GatewayError } from '../../errors.js';
 import { customIdFor } from '../appUser.js';
 import type { IdentityMapping } from '../mapping/identityMappingModel.js';
 import type { MappingStore } from '../mapping/mappingStore.js';
@@ -10,6 +11,11 @@ export interface ReconcileSummary {
   completed: number;
   /** Stale pending mappings removed: without customId the half-made identity cannot be found. */
   rolledBack: number;
+  /**
+   * Of `completed`: users whose customId ACS holds several identities for (MultipleIdentitiesForCustomId), given a
+   * fresh identity without customId, since ACS can no longer say which of the others is theirs.
+   */
+  conflictsSettled: number;
   /** Stale deleting mappings finished: ACS identity deleted (or already gone), mapping removed. */
   deleted: number;
   failed: number;
@@ -34,13 +40,16 @@ export class Reconciler {
   /** `onProgress` hears a running summary every 50 mappings. */
   async runOnce(onProgress?: (summary: ReconcileSummary) => void): Promise<ReconcileSummary> {
     const started = Date.now();
-    const summary: ReconcileSummary = { examined: 0, completed: 0, rolledBack: 0, deleted: 0, failed: 0, durationMs: 0 };
+    const summary: ReconcileSummary = { examined: 0, completed: 0, rolledBack: 0, conflictsSettled: 0, deleted: 0, failed: 0, durationMs: 0 };
     const staleBefore = new Date(started - this.options.staleAfterMs);
     for await (const mapping of this.mappings.stale(staleBefore)) {
       summary.examined += 1;
       try {
         const outcome = mapping.state === 'pending' ? await this.settlePending(mapping) : await this.finishDeletion(mapping);
-        if (outcome) summary[outcome] += 1;
+        if (outcome === 'conflictSettled') {
+          summary.completed += 1;
+          summary.conflictsSettled += 1;
+        } else if (outcome) summary[outcome] += 1;
       } catch {
         summary.failed += 1;
       }
@@ -50,8 +59,18 @@ export class Reconciler {
     return summary;
   }
 
-  private async settlePending(mapping: IdentityMapping): Promise<'completed' | 'rolledBack' | null> {
-    const acsId = await this.acs.recoverByCustomId(customIdFor(mapping));
+  private async settlePending(mapping: IdentityMapping): Promise<'completed' | 'rolledBack' | 'conflictSettled' | null> {
+    let acsId: string | null;
+    try {
+      acsId = await this.acs.recoverByCustomId(customIdFor(mapping));
+    } catch (error) {
+      if (!(error instanceof GatewayError && error.code === ErrorCode.IDENTITY_CONFLICT)) throw error;
+      // ACS refuses every creation with this customId from now on: the user gets an identity without one.
+      const fresh = await this.acs.createUser();
+      if (await this.mappings.completeStale(mapping, fresh)) return 'conflictSettled';
+      await this.acs.deleteUser(fresh);
+      return null;
+    }
     if (acsId === null) return (await this.mappings.discardStale(mapping)) ? 'rolledBack' : null;
     return (await this.mappings.completeStale(mapping, acsId)) ? 'completed' : null;
   }

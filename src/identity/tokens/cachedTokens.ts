@@ -4,12 +4,14 @@ import type { MappingStore } from '../mapping/mappingStore.js';
 import type { TokenRequest } from '../tokenRequest.js';
 import { toTokenView, toView, type IssuedToken } from '../views.js';
 import { leaseIdOf, type CacheLookup, type TokenCache } from './tokenCache.js';
+import type { RevocationClock } from './revocationClock.js';
 import type { TokenSource } from './tokenSource.js';
 
 /**
  * TOKEN_CACHE on: a still-valid token (same user, scopes and lifetime) is served instead of calling ACS, to spare
- * ACS's rate limits when many clients reconnect at once. The mapping is read every time, so that a revoke made on
- * any instance is honoured at once.
+ * ACS's rate limits when many clients reconnect at once. A revoke made on any instance is honoured at once: a hit
+ * is served from this process only while the revocation clock shows no revoke or deletion since its entry was last
+ * checked against the mapping; otherwise the mapping is read.
  */
 export class CachedTokens implements TokenSource {
   /**
@@ -24,26 +26,28 @@ export class CachedTokens implements TokenSource {
     private readonly acs: AcsIdentityClient,
     private readonly mappings: MappingStore,
     private readonly cache: TokenCache,
+    private readonly clock: RevocationClock,
   ) {}
 
   async issue(user: AppUserRef, request: TokenRequest, { forceRefresh }: { forceRefresh: boolean }): Promise<IssuedToken> {
+    const name = { user, scopes: request.acsScopes, expiresInMinutes: request.expiresInMinutes };
+    // Read before the mapping: a revoke whose clock move this read misses is one the mapping read below sees.
+    const clock = forceRefresh ? null : await this.clock.now();
+    const hit = clock === null ? null : this.cache.checked(name, clock);
+    if (hit) return { identity: toView(hit.mapping), accessToken: toTokenView(hit.token, request) };
     const mapping = await this.mappings.requireActive(user);
-    const lookup: CacheLookup = {
-      user,
-      acsId: mapping.acsId,
-      scopes: request.acsScopes,
-      expiresInMinutes: request.expiresInMinutes,
-      revocations: mapping.revocations ?? 0,
-    };
+    const lookup: CacheLookup = { ...name, acsId: mapping.acsId, revocations: mapping.revocations ?? 0 };
     const cached = forceRefresh ? null : await this.cache.get(lookup);
-    if (cached) return { identity: toView(mapping), accessToken: toTokenView(cached, request) };
     // A forced refresh asks ACS itself, and others do not wait for it.
-    const token = forceRefresh ? await this.fetch(lookup, request) : await this.shared(lookup, request);
+    const token = cached ?? (forceRefresh ? await this.fetch(lookup, request) : await this.shared(lookup, request));
+    if (clock !== null) this.cache.markChecked(lookup, clock, mapping);
     return { identity: toView(mapping), accessToken: toTokenView(token, request) };
   }
 
-  forget(user: AppUserRef): Promise<void> {
-    return this.cache.dropUser(user);
+  /** After a revoke or deletion has updated the mapping: every instance checks its entries against it again. */
+  async forget(user: AppUserRef): Promise<void> {
+    await this.clock.advance();
+    await this.cache.dropUser(user);
   }
 
   /** The call under way for this entry (see leaseIdOf), or a new one. */

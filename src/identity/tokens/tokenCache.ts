@@ -3,6 +3,7 @@ import { setTimeout } from 'node:timers/promises';
 import { trusted } from 'mongoose';
 import type { AcsToken } from '../../acs/acsIdentityClient.js';
 import { appUserKey, type AppUserRef } from '../appUser.js';
+import type { IdentityMapping } from '../mapping/identityMappingModel.js';
 import type { CachedTokenModel, CachedTokenRecord } from './cachedTokenModel.js';
 import type { TokenCipher } from './tokenCipher.js';
 
@@ -28,14 +29,15 @@ export interface CacheLookup {
 
 /**
  * Reuses still-valid tokens instead of calling ACS, to spare ACS's rate limits in reconnect storms.
- * Safe across instances: every read is checked against the mapping's revocation count, which a revoke
- * or delete on any instance increments before it drops the entries.
+ * Safe across instances: every entry is checked against the mapping's revocation count, which a revoke
+ * or delete on any instance increments before it drops the entries; a local entry checked since the
+ * revocation clock last moved needs no new check (see RevocationClock).
  */
 export class TokenCache {
   /**
    * This process's own copy of recent entries, in front of the shared collection: a hit then costs no
-   * database read. It is as safe as the shared one, since every hit is checked against the mapping,
-   * which each request reads afresh and which a revoke or delete on any instance updates.
+   * read of the collection. It is as safe as the shared one, since every hit is checked against the mapping,
+   * read afresh unless the revocation clock shows that no revoke or delete happened since the last check.
    */
   private readonly local = new Map<string, LocalEntry>();
 
@@ -44,6 +46,27 @@ export class TokenCache {
     private readonly cipher: TokenCipher,
     private readonly options: TokenCacheOptions,
   ) {}
+
+  /**
+   * This process's entry, when it was last checked against the mapping under this revocation clock value (see
+   * RevocationClock): no revoke or deletion has happened since on any instance, so the mapping need not be read.
+   */
+  checked(entryOf: EntryName, clock: string): { token: AcsToken; mapping: IdentityMapping } | null {
+    const cacheKey = cacheKeyOf(entryOf);
+    const entry = this.local.get(cacheKey);
+    if (!entry?.checked || entry.checked.clock !== clock) return null;
+    if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) {
+      this.local.delete(cacheKey); // too old to serve: it goes (the shared copy by TTL or the sweep)
+      return null;
+    }
+    return { token: { token: entry.token, expiresOn: entry.expiresOn }, mapping: entry.checked.mapping };
+  }
+
+  /** Notes that this process's entry matches the mapping read after the clock showed `clock`. */
+  markChecked(lookup: CacheLookup, clock: string, mapping: IdentityMapping): void {
+    const entry = this.local.get(cacheKeyOf(lookup));
+    if (entry && entry.acsId === lookup.acsId && entry.revocations === lookup.revocations) entry.checked = { clock, mapping };
+  }
 
   async get(lookup: CacheLookup): Promise<AcsToken | null> {
     const cacheKey = cacheKeyOf(lookup);
@@ -164,10 +187,15 @@ interface LocalEntry {
   expiresOn: Date;
   token: string;
   owner: string;
+  /** The revocation clock's value read before the mapping this entry was last found to match. */
+  checked?: { clock: string; mapping: IdentityMapping };
 }
 
+/** What names an entry. */
+export type EntryName = Pick<CacheLookup, 'user' | 'scopes' | 'expiresInMinutes'>;
+
 /** The entry a lookup names: issuer, app user, scopes (in any order) and lifetime, hashed. */
-export function cacheKeyOf({ user, scopes, expiresInMinutes }: CacheLookup): string {
+export function cacheKeyOf({ user, scopes, expiresInMinutes }: EntryName): string {
   const material = JSON.stringify([user.issuer, user.appUserId, [...scopes].sort(), expiresInMinutes]);
   return createHash('sha256').update(material).digest('base64url');
 }

@@ -28,10 +28,21 @@ Options (the environment variable is read when the option is absent):
   --token-lifetime SECONDS    ACS_EMULATOR_TOKEN_LIFETIME_SECONDS every user token lives this long (1 to 86400),
                                                                 whatever was asked: tests of token refresh
   --entra-jwks URL|FILE       ACS_EMULATOR_ENTRA_JWKS           trust the keys of a real Entra ID tenant
+  --bearer-jwks URL|FILE      ACS_EMULATOR_BEARER_JWKS          also trust these keys for bearer (managed
+                                                                identity) tokens on the data plane
   --no-dev-entra              ACS_EMULATOR_DEV_ENTRA=0          do not trust the development Entra issuer
   --verbose                   ACS_EMULATOR_VERBOSE=1            one stderr line per request (method, path,
                                                                 status, time; never keys or tokens)
   -h, --help                                                    show this text
+
+With --https, a bearer token (TokenCredential, managed identity) must be signed (RS, PS or ES algorithms; never
+none or HMAC) by a trusted key: the development Entra issuer's and --bearer-jwks. Its aud must be
+https://communication.azure.com, it must be unexpired, and its iss must be the Entra issuer of its own tenant
+(https://sts.windows.net/{tid}/ or https://login.microsoftonline.com/{tid}/v2.0; the development issuer's own).
+Anything else gets 401, as from ACS.
+
+The emulator-only routes under /_emulator/ answer only loopback clients that name a loopback Host (localhost,
+127.0.0.1 or [::1], with or without the port); any other Host gets 403, against DNS rebinding.
 
 Repeat --rate-limit, --latency and --fault for several operations; in the environment, separate them with
 commas: ACS_EMULATOR_FAULTS=issue=503:0.1,create=429:5%.

@@ -21,6 +21,8 @@ export interface ServeSettings {
   tokenLifetimeSeconds?: number;
   /** A URL or a file holding a JWKS. */
   entraJwks?: string;
+  /** A file holding a JWKS trusted for bearer (managed identity) tokens on the data plane. */
+  bearerJwks?: string;
   devEntra: boolean;
   /** One stderr line per request. */
   verbose: boolean;
@@ -47,6 +49,7 @@ const SERVE_OPTIONS = {
   'retry-after': { type: 'string' },
   'token-lifetime': { type: 'string' },
   'entra-jwks': { type: 'string' },
+  'bearer-jwks': { type: 'string' },
   'no-dev-entra': { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -100,6 +103,7 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
   const host = pick(values.host, '--host', env, 'ACS_EMULATOR_HOST');
   const dataDir = pick(values['data-dir'], '--data-dir', env, 'ACS_EMULATOR_DATA_DIR');
   const entraJwks = pick(values['entra-jwks'], '--entra-jwks', env, 'ACS_EMULATOR_ENTRA_JWKS');
+  const bearerJwks = pick(values['bearer-jwks'], '--bearer-jwks', env, 'ACS_EMULATOR_BEARER_JWKS');
   const lifetime = pick(values['token-lifetime'], '--token-lifetime', env, 'ACS_EMULATOR_TOKEN_LIFETIME_SECONDS');
   return {
     command: 'serve',
@@ -113,6 +117,7 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
     faults,
     ...(lifetime ? { tokenLifetimeSeconds: integer(lifetime.value, lifetime.source, 1, 86_400, 'seconds') } : {}),
     ...(entraJwks ? { entraJwks: entraJwks.value } : {}),
+    ...(bearerJwks ? { bearerJwks: bearerJwks.value } : {}),
     devEntra: values['no-dev-entra'] ? false : flag(env, 'ACS_EMULATOR_DEV_ENTRA', true),
     verbose: values.verbose ?? flag(env, 'ACS_EMULATOR_VERBOSE', false),
   };

@@ -99,6 +99,7 @@ function decode(segment: string): string {
 }
 
 /** The api-version check against the versions the route implements. */
-export function checkRouteApiVersion(route: Route, apiVersion: string | null, requestUri: string): string {
-  return checkApiVersion(apiVersion, requestUri, route.versions.accepted);
+export function checkRouteApiVersion(route: Route, apiVersion: string | null, requestUri: string, without: readonly string[] = []): string {
+  const accepted = without.length === 0 ? route.versions.accepted : route.versions.accepted.filter((v) => !without.includes(v));
+  return checkApiVersion(apiVersion, requestUri, accepted);
 }

@@ -2,7 +2,8 @@
 import { supportsCustomId } from '../apiVersions.js';
 import type { DataPlaneRequest, EmulatorContext } from '../context.js';
 import { formatWholeSeconds } from '../dateTime.js';
-import { identityNotFound, identityNotOwned, validation } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { identityNotFound, identityNotOwned, multipleIdentitiesForCustomId, validation } from '../errors.js';
 import type { Reply } from '../http.js';
 import { resourceOf } from '../ids.js';
 import type { IdentityRecord } from '../store.js';
@@ -19,12 +20,26 @@ export async function createIdentity(ctx: EmulatorContext, req: DataPlaneRequest
   const minutes = checkMinutes(body['expiresInMinutes']);
 
   // The only documented success is 201, for a new identity and for the one already holding the customId.
-  const { record } = ctx.store.create(customId);
+  const record = customId === undefined ? ctx.store.create() : await bindCustomId(ctx, customId);
   // Recorded: the identity is described as it was before this request's token (no lastTokenIssuedAt on a
   // new identity with a token; an existing customId's earlier lastTokenIssuedAt).
   const identity = identityBody(record, req.apiVersion);
   const accessToken = scopes ? await issueFor(ctx, record, scopes, minutes) : undefined;
   return { status: 201, body: { identity, ...(accessToken ? { accessToken } : {}) } };
+}
+
+/**
+ * The identity holding customId, or a new one. Atomic, unless the customIdRaceMs fault opens a window between the
+ * look-up and the creation, as the service was reported to have (Azure/azure-sdk-for-js#38531): then racing
+ * creations each make an identity, and later ones are refused with MultipleIdentitiesForCustomId.
+ */
+async function bindCustomId(ctx: EmulatorContext, customId: string): Promise<IdentityRecord> {
+  const held = ctx.store.holding(customId);
+  if (held.length > 1) throw multipleIdentitiesForCustomId();
+  if (held.length === 1) return held[0]!;
+  const raceMs = ctx.faults.get().customIdRaceMs;
+  if (raceMs) await sleep(raceMs);
+  return ctx.store.create(customId);
 }
 
 export async function issueAccessToken(ctx: EmulatorContext, req: DataPlaneRequest, encodedId: string): Promise<Reply> {

@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mongoose, { type Connection } from 'mongoose';
+import { AuditLog, type AuditEntry } from '../../src/audit/auditLog.js';
+import { auditEventModel } from '../../src/audit/auditEventModel.js';
+import { startEmbeddedMongo } from '../../src/local/embeddedMongo/index.js';
+import { uniqueDbUri } from '../support/mongo.js';
+
+// The audit trail's group commit against the suite's real server: which requests a write's failure reaches.
+const entry = (requestId: string): AuditEntry => ({
+  requestId,
+  action: 'issueToken',
+  outcome: 'success',
+  actor: { issuer: 'https://issuer.test/', userId: 'auditee', isAdmin: false },
+  subjectAppUserId: 'auditee',
+});
+const outcomes = (writes: Promise<void>[]) => Promise.all(writes.map((w) => w.then(() => 'stored', () => 'failed')));
+
+describe('AuditLog group commit', () => {
+  let connection: Connection;
+  beforeAll(async () => {
+    connection = await mongoose.createConnection(uniqueDbUri('audit_log'), { monitorCommands: true }).asPromise();
+  });
+  afterAll(() => connection.close());
+
+  it('writes the events of one turn in bounded batches, and each caller waits for the write holding its event', async () => {
+    const model = auditEventModel(connection);
+    const log = new AuditLog(model, { maxBatch: 4, maxWaitMs: 1 });
+    // What the server is sent, through the driver's command monitoring.
+    const inserts: number[] = [];
+    const onCommand = (event: { commandName: string; command: { documents?: unknown[] } }) => {
+      if (event.commandName === 'insert') inserts.push(event.command.documents?.length ?? 0);
+    };
+    connection.getClient().on('commandStarted', onCommand);
+    try {
+      const ids = Array.from({ length: 10 }, (_, i) => `batched-${i}`);
+      expect(await outcomes(ids.map((id) => log.record(entry(id))))).toEqual(ids.map(() => 'stored'));
+      // Ten events of one turn with at most four a write: 4 + 4 + 2, never one write per event.
+      expect(inserts).toEqual([4, 4, 2]);
+      expect(await model.collection.countDocuments({ requestId: { $in: ids } })).toBe(10);
+    } finally {
+      connection.getClient().off('commandStarted', onCommand);
+    }
+  });
+
+  it('fails exactly the callers whose events the database refused, and stores the rest', async () => {
+    const model = auditEventModel(connection);
+    // A real refusal by the server: a unique index on requestId, and events already stored under two of the ids.
+    await model.collection.createIndex({ requestId: 1 }, { unique: true, name: 'doom_request_id' });
+    await model.collection.insertMany([{ requestId: 'doomed-3' }, { requestId: 'doomed-7' }]);
+    try {
+      const log = new AuditLog(model, { maxBatch: 64, maxWaitMs: 1 });
+      const ids = Array.from({ length: 10 }, (_, i) => (i === 3 || i === 7 ? `doomed-${i}` : `fine-${i}`));
+      const results = await outcomes(ids.map((id) => log.record(entry(id))));
+      expect(results).toEqual(ids.map((id) => (id.startsWith('doomed') ? 'failed' : 'stored')));
+      expect(await model.collection.countDocuments({ requestId: { $regex: '^fine-' } })).toBe(8);
+
+      // Every event of a write refused: every caller fails.
+      const all = await outcomes([log.record(entry('doomed-3')), log.record(entry('doomed-7'))]);
+      expect(all).toEqual(['failed', 'failed']);
+    } finally {
+      await model.collection.dropIndex('doom_request_id');
+    }
+  });
+
+  it('fails every caller of a write that never reached a database that is down', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-audit-down-'));
+    const mongo = await startEmbeddedMongo({ dataDir });
+    const down = await mongoose.createConnection(new URL('audit_down', mongo.uri).toString(), { serverSelectionTimeoutMS: 1000 }).asPromise();
+    try {
+      const log = new AuditLog(auditEventModel(down), { maxBatch: 64, maxWaitMs: 1 });
+      expect(await outcomes([log.record(entry('before'))])).toEqual(['stored']);
+      await mongo.stop();
+      expect(await outcomes([1, 2, 3].map((i) => log.record(entry(`lost-${i}`))))).toEqual(['failed', 'failed', 'failed']);
+    } finally {
+      await down.close(true);
+      await mongo.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
