@@ -6,6 +6,7 @@ import { auditEventModel } from './audit/auditEventModel.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { connectCore } from './bootstrap/core.js';
+import type { DatabaseTraits } from './bootstrap/database.js';
 import { setUpExpiry } from './bootstrap/expiry.js';
 import { loadLocalStack } from './bootstrap/localStack.js';
 import { teamsExchangeFor } from './bootstrap/teams.js';
@@ -26,7 +27,12 @@ import { loadTrustedDocuments } from './trustedDocuments/manifest.js';
 
 export interface GatewayOptions {
   logger?: Logger;
+  /** Instead of asking the server (see CoreOptions.databaseTraits). */
+  databaseTraits?: DatabaseTraits;
 }
+
+/** How often expired rows are swept when RECONCILE_INTERVAL_MS turns the reconciler off. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 export interface RunningGateway {
   url: string;
@@ -41,7 +47,10 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** The composition root: starts the gateway and whatever embedded services its configuration asks for. */
+/**
+ * The composition root: starts the gateway and whatever embedded services its configuration asks for. Longer than
+ * 60 lines on purpose: it is the one place that orders startup and, in reverse, shutdown; each step is a line or two.
+ */
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = new GatewayMetrics();
@@ -56,20 +65,22 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       onAcsCall: metrics.recordAcsCall,
       onCustomIdState: metrics.recordCustomIdState,
       onMongoMonitorRestart: metrics.recordMongoMonitorRestart,
+      databaseTraits: options.databaseTraits,
     });
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
     const auditModel = auditEventModel(core.connection);
     const [sweep] = await Promise.all([
-      setUpExpiry(core.connection, { ferretDb: core.ferretDb, auditRetentionDays: config.auditRetentionDays }),
+      setUpExpiry(core.connection, { auditRetentionDays: config.auditRetentionDays }),
       auditModel.createIndexes(),
-      config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection, { expireWithTtl: !core.ferretDb }),
+      config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection),
     ]);
     const audit = new AuditLog(auditModel);
-    const rateLimits = new RateLimits(config.rateLimits, core.connection, { oneConsumePerKey: config.rateLimits.store === 'mongo' && core.ferretDb });
-    if (config.reconcile.intervalMs > 0) {
-      const schedule = scheduleReconciler(core.reconciler, core.reconcilerLease, config.reconcile.intervalMs, logger, sweep);
-      cleanups.push(() => schedule.stop());
-    }
+    const rateLimits = new RateLimits(config.rateLimits, core.connection, {
+      oneConsumePerKey: config.rateLimits.store === 'mongo' && core.database.readModifyWriteUpdates,
+    });
+    const { intervalMs } = config.reconcile;
+    const schedule = scheduleReconciler(intervalMs > 0 ? core.reconciler : null, core.reconcilerLease, intervalMs || SWEEP_INTERVAL_MS, logger, sweep);
+    cleanups.push(() => schedule.stop());
     const teams = await teamsExchangeFor(config, core.acs.client);
     const schema = await buildGatewaySchema({ identities: core.identities, teams, audit, logger });
     const trustedDocuments = await loadTrustedDocuments(config.trustedDocuments.manifestPath, { schema, introspection: config.introspection });

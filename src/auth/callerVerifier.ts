@@ -37,7 +37,10 @@ export type BearerTokenOutcome = 'verified' | 'remembered' | 'rejected';
  */
 export type CallerVerifier = (authorizationHeader: string | undefined, beforeSignatureCheck?: () => void) => Promise<Caller | null>;
 
-/** Verifies `Authorization: Bearer <JWT>`; no header means an anonymous caller (null). */
+/**
+ * Verifies `Authorization: Bearer <JWT>`; no header means an anonymous caller (null). One closure over the key set
+ * and the remembered tokens, which is why it runs past 60 lines.
+ */
 export function createCallerVerifier(options: CallerVerifierOptions): CallerVerifier {
   const keySet = options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
 

@@ -20,7 +20,7 @@ import { formatError } from './formatError.js';
 import { entityLimitsPlugin } from './plugins/entityLimits.js';
 import { observabilityPlugin } from './plugins/observabilityPlugin.js';
 import { queryLimitOptions } from './plugins/queryLimits.js';
-import { rateLimitPlugin } from './plugins/rateLimitPlugin.js';
+import { enforcePolicies } from './policy/enforcePolicies.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -33,7 +33,7 @@ export interface ApolloOptions {
   trustedDocuments: TrustedDocuments;
 }
 
-/** Apollo Server with the gateway's limits, masking, metrics and rate limits. */
+/** Apollo Server with the gateway's limits, masking, metrics and the operations' policies. */
 export function createApolloServer({ schema, config, httpServer, logger, metrics, rateLimits, trustedDocuments }: ApolloOptions): ApolloServer<GatewayContext> {
   const limits = queryLimitOptions(config.queryLimits);
   return new ApolloServer<GatewayContext>({
@@ -62,7 +62,7 @@ export function createApolloServer({ schema, config, httpServer, logger, metrics
       inlineTraceWhenAsked(),
       observabilityPlugin(logger, metrics),
       entityLimitsPlugin({ maxRepresentations: config.queryLimits.maxEntityRepresentations, maxCost: config.queryLimits.maxCost }),
-      rateLimitPlugin(rateLimits, metrics, config.queryLimits.maxEntityRepresentations),
+      enforcePolicies(rateLimits, metrics, config.queryLimits.maxEntityRepresentations),
       ...limits.plugins,
     ],
     logger: { debug: () => {}, info: () => {}, warn: (message) => logger.warn(message), error: (message) => logger.error(message) },

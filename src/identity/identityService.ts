@@ -21,7 +21,7 @@ export interface TokenArgs {
 
 /**
  * The rules of the trusted token service. Resolvers only delegate here, with the app user the access policy
- * resolved for the operation (see graphql/policies/actingOn.ts).
+ * decided for the operation (its @Policy, enforced by graphql/policy/enforcePolicies.ts).
  */
 export class IdentityService {
   constructor(
