@@ -50,6 +50,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The trusted documents (TRUSTED_DOCUMENTS' default, found beside package.json): production runs only these.
+COPY operations/trusted-documents.json ./operations/
 # The official image's unprivileged `node` user, by number so that runAsNonRoot checks can see it is not root.
 # The app's files stay root-owned and read-only to it.
 USER 1000:1000

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { loadDevIssuer, DEV_ISSUER } from '../src/local/devIssuer.js';
 import { startEmbeddedMongo } from '../src/local/embeddedMongo/index.js';
 import { startEmulator } from '@acs-identity-gateway/emulator';
+import { MeDocument } from '../clients/web/src/generated-string/graphql.js';
 import { markdown } from './report.js';
 import { ACS_ISSUE_LIMIT, runStorm, waitForFreshWindow, type StormRun } from './storm.js';
 import {
@@ -59,6 +60,7 @@ const SECTION_HELP = {
   floor: 'the GraphQL stack alone: anonymous { __typename }',
   compare: 'issueToken: bare SDK, the minimal alternative, the gateway with its token cache off and on, interleaved',
   acsAway: 'the same with ACS 20 ms away (emulator latency): what the token cache spares',
+  trusted: 'a trusted document sent by id against the same document as free text, at 16 connections',
   storm: 'a reconnect storm against a rate-limited ACS, with one gateway and two, cache off and on',
   other: 'createUserAndToken for new users, revokeTokens',
   soak: 'issueToken at 16 connections for BENCH_SOAK_S: RSS at its start and end',
@@ -179,6 +181,8 @@ async function main(): Promise<void> {
     RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE: huge,
     RATE_LIMIT_MUTATIONS_PER_MINUTE: huge,
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: huge,
+    // The scenarios send free documents (as they did before trusted documents), which production refuses by default.
+    TRUSTED_DOCUMENTS_ONLY: 'false',
   });
   const withCache = { TOKEN_CACHE: 'true', TOKEN_CACHE_KEYS: cacheKeys };
   const env = gatewayEnv(emulator.connectionString);
@@ -314,6 +318,49 @@ async function main(): Promise<void> {
     }
     await stopChild(minimal);
     await stopGateway(cached);
+  }
+
+  // (d'') Trusted documents: `me` (a mapping read, cached in memory for 30 s: little but GraphQL's own work) sent
+  // as the client kit sends it, by id, against the same document as free text, the same text every time (Apollo's
+  // document cache then skips the parse too) and a different text every time (a comment that changes: parsed and
+  // validated per request, as for varied or hostile clients). 16 connections, the three back to back per repetition.
+  let trusted: { connections: number; ratios: Record<string, number>; serverCpuMsPerRequest: Record<string, number | undefined> } | null = null;
+  if (runs('trusted')) {
+    const meId = (MeDocument as unknown as { __meta__: { hash: string } }).__meta__.hash;
+    const meText = JSON.parse(await readFile(join(ROOT, 'operations/trusted-documents.json'), 'utf8'))[meId] as string;
+    let variant = 0;
+    const post = (body: object): RequestMaker => () => ({
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${users[n++ % users.length]!.token}` },
+      body: JSON.stringify(body),
+    });
+    const makers: Record<string, RequestMaker> = {
+      trustedById: post({ documentId: meId }),
+      freeTextSame: post({ query: meText }),
+      freeTextVaried: () => post({ query: `${meText} # ${variant++}` })(),
+    };
+    const check = await cannon(gateway.origin, makers.trustedById!, 1, 1);
+    if (check.failures) throw new Error(`trusted documents: ${check.failures} failed requests by id`);
+    for (const make of Object.values(makers)) await cannon(gateway.origin, make, 4, 1); // warm-ups
+    const figures = Object.fromEntries(Object.keys(makers).map((key) => [key, [] as RunFigure[]]));
+    for (let i = 0; i < REPEATS; i++) {
+      for (const [key, make] of Object.entries(makers)) {
+        const figure = await withCpu({ server: gateway.child.pid!, ...backends }, () => cannon(gateway.origin, make, 16, DURATION_S));
+        if (figure.failures) log(`${key}: ${figure.failures} FAILED responses`);
+        figures[key]!.push(figure);
+      }
+    }
+    const paired = (a: string, b: string) => round(median(figures[a]!.map((f, i) => f.reqPerSec / figures[b]![i]!.reqPerSec)), 2);
+    for (const key of Object.keys(makers)) results[key] = [summarize(16, figures[key]!)];
+    // The gateway's CPU per request is far steadier than throughput on a machine shared with other work.
+    const cpu = Object.fromEntries(Object.keys(makers).map((key) => [key, results[key]![0]!.cpuMsPerRequest?.server]));
+    trusted = {
+      connections: 16,
+      ratios: { byIdOverSameText: paired('trustedById', 'freeTextSame'), byIdOverVariedText: paired('trustedById', 'freeTextVaried') },
+      serverCpuMsPerRequest: cpu,
+    };
+    log(`trusted documents c=16: ${Object.keys(makers).map((k) => `${k} ${results[k]![0]!.reqPerSec} req/s p50 ${results[k]![0]!.p50Ms} ms`).join('; ')}; ratios ${JSON.stringify(trusted.ratios)}`);
   }
 
   // (e) the storm: its own emulator, throttling token issues as ACS does and 20 ms away; its own database; a gateway
@@ -462,6 +509,7 @@ async function main(): Promise<void> {
     results,
     ratios,
     storm,
+    trustedDocuments: trusted,
     memory,
     soak: soakRss,
     startToReadyMs: startTimes.length ? { median: median(startTimes), runs: startTimes } : null,

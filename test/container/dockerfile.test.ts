@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
+import { CreateUserDocument } from '../../clients/web/src/generated-string/graphql.js';
 import { STAND_IN_PACKAGES, STAND_IN_SOURCE_DIR } from '../architecture/standIns.js';
 import { startTestIssuer, type TestIssuer } from '../harness/testIssuer.js';
 import { uniqueDbUri } from '../support/mongo.js';
@@ -208,19 +209,21 @@ describe("the Dockerfile's steps produce a working server", () => {
     expect(existsSync(path.join(app, 'packages'))).toBe(false);
   });
 
-  it('serves /healthz and an authenticated createUser in production mode', async () => {
+  it('serves /healthz and an authenticated createUser in production mode, by the trusted id the image ships', async () => {
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
 
     const token = await issuer.token('container-user');
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: 'mutation { createUser { created identity { id appUserId } } }' }),
-    });
+    const post = (body: unknown) =>
+      fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    // Production runs only the manifest's documents (operations/trusted-documents.json, copied into the image).
+    const free = await post({ query: 'mutation { createUser { created identity { id appUserId } } }' });
+    expect(free.status).toBe(400);
+    expect(((await free.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('DOCUMENT_NOT_TRUSTED');
+    const response = await post({ documentId: (CreateUserDocument as unknown as { __meta__: { hash: string } }).__meta__.hash });
     const body = (await response.json()) as { data?: { createUser: { created: boolean; identity: { id: string; appUserId: string } } }; errors?: unknown };
     expect(body.errors).toBeUndefined();
-    expect(body.data?.createUser).toEqual({ created: true, identity: { id: expect.stringMatching(/^8:acs:/), appUserId: 'container-user' } });
+    expect(body.data?.createUser).toMatchObject({ created: true, identity: { id: expect.stringMatching(/^8:acs:/), appUserId: 'container-user' } });
     expect(emulator.listIdentities().some((identity) => identity.id === body.data?.createUser.identity.id)).toBe(true);
   });
 

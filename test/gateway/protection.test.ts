@@ -125,7 +125,8 @@ describe('answers', () => {
 
 describe('production defaults', () => {
   it('turns introspection and field suggestions off, and INTROSPECTION=true turns introspection back on', async () => {
-    const production = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1' });
+    // Free documents here: with trusted documents only (production's default) none of these would be parsed at all.
+    const production = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1', TRUSTED_DOCUMENTS_ONLY: 'false' });
     const introspection = await graphql(production.url, '{ __schema { queryType { name } } }');
     expect(introspection.status).toBe(400);
     expect(errorCode(introspection)).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -135,7 +136,7 @@ describe('production defaults', () => {
     const devTypo = await h.gql('{ mee { id } }', {}, await h.tokenFor('typo'));
     expect(JSON.stringify(devTypo.errors)).toContain('Did you mean');
 
-    const opened = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1', INTROSPECTION: 'true' });
+    const opened = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1', INTROSPECTION: 'true', TRUSTED_DOCUMENTS_ONLY: 'false' });
     expect((await graphql(opened.url, '{ __schema { queryType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 });

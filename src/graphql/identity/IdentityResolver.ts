@@ -1,4 +1,5 @@
-import { Arg, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GatewayContext } from '../context.js';
 import type { AppUserRef } from '../../identity/appUser.js';
 import type { IdentityService } from '../../identity/identityService.js';
 import { payloadIdentity } from '../policy/operationPolicy.js';
@@ -36,14 +37,14 @@ export class IdentityResolver {
 
   @Mutation(() => IssueTokenPayload, { description: 'Issues (or refreshes) an access token for an existing identity.' })
   @Policy<IssueTokenPayload>({ acts: { on: 'appUser' }, budget: 'issueToken', audit: { identity: payloadIdentity } })
-  issueToken(@Arg('input', () => IssueTokenInput) input: IssueTokenInput, @Subject() user: AppUserRef) {
-    return this.identities.issueToken(user, input);
+  issueToken(@Arg('input', () => IssueTokenInput) input: IssueTokenInput, @Subject() user: AppUserRef, @Ctx() { caller }: GatewayContext) {
+    return this.identities.issueToken(user, input, caller!);
   }
 
   @Mutation(() => CreateUserAndTokenPayload, { description: 'Creates the identity when needed and issues a token, in one call.' })
   @Policy<CreateUserAndTokenPayload>({ acts: { on: 'appUser' }, budget: 'createUserAndToken', audit: { identity: payloadIdentity } })
-  createUserAndToken(@Arg('input', () => CreateUserAndTokenInput) input: CreateUserAndTokenInput, @Subject() user: AppUserRef) {
-    return this.identities.createUserAndToken(user, input);
+  createUserAndToken(@Arg('input', () => CreateUserAndTokenInput) input: CreateUserAndTokenInput, @Subject() user: AppUserRef, @Ctx() { caller }: GatewayContext) {
+    return this.identities.createUserAndToken(user, input, caller!);
   }
 
   @Mutation(() => RevokeTokensPayload, { description: 'Revokes every token issued so far for an identity.' })
