@@ -6,6 +6,7 @@ import { auditEventModel } from './audit/auditEventModel.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
 import { connectCore } from './bootstrap/core.js';
+import type { DatabaseTraits } from './bootstrap/database.js';
 import { setUpExpiry } from './bootstrap/expiry.js';
 import { loadLocalStack } from './bootstrap/localStack.js';
 import { teamsExchangeFor } from './bootstrap/teams.js';
@@ -21,10 +22,17 @@ import { scheduleReconciler } from './identity/reconcile/schedule.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { createRateLimitIndexes, RateLimits } from './rateLimit/rateLimits.js';
+import { TrustedDocumentGate } from './trustedDocuments/gate.js';
+import { loadTrustedDocuments } from './trustedDocuments/manifest.js';
 
 export interface GatewayOptions {
   logger?: Logger;
+  /** Instead of asking the server (see CoreOptions.databaseTraits). */
+  databaseTraits?: DatabaseTraits;
 }
+
+/** How often expired rows are swept when RECONCILE_INTERVAL_MS turns the reconciler off. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 export interface RunningGateway {
   url: string;
@@ -39,7 +47,10 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** The composition root: starts the gateway and whatever embedded services its configuration asks for. */
+/**
+ * The composition root: starts the gateway and whatever embedded services its configuration asks for. Longer than
+ * 60 lines on purpose: it is the one place that orders startup and, in reverse, shutdown; each step is a line or two.
+ */
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = new GatewayMetrics();
@@ -54,22 +65,25 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       onAcsCall: metrics.recordAcsCall,
       onCustomIdState: metrics.recordCustomIdState,
       onMongoMonitorRestart: metrics.recordMongoMonitorRestart,
+      databaseTraits: options.databaseTraits,
     });
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);
     const auditModel = auditEventModel(core.connection);
     const [sweep] = await Promise.all([
-      setUpExpiry(core.connection, { ferretDb: core.ferretDb, auditRetentionDays: config.auditRetentionDays }),
+      setUpExpiry(core.connection, { auditRetentionDays: config.auditRetentionDays }),
       auditModel.createIndexes(),
-      config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection, { expireWithTtl: !core.ferretDb }),
+      config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection),
     ]);
     const audit = new AuditLog(auditModel);
-    const rateLimits = new RateLimits(config.rateLimits, core.connection, { oneConsumePerKey: config.rateLimits.store === 'mongo' && core.ferretDb });
-    if (config.reconcile.intervalMs > 0) {
-      const schedule = scheduleReconciler(core.reconciler, core.reconcilerLease, config.reconcile.intervalMs, logger, sweep);
-      cleanups.push(() => schedule.stop());
-    }
+    const rateLimits = new RateLimits(config.rateLimits, core.connection, {
+      oneConsumePerKey: config.rateLimits.store === 'mongo' && core.database.readModifyWriteUpdates,
+    });
+    const { intervalMs } = config.reconcile;
+    const schedule = scheduleReconciler(intervalMs > 0 ? core.reconciler : null, core.reconcilerLease, intervalMs || SWEEP_INTERVAL_MS, logger, sweep);
+    cleanups.push(() => schedule.stop());
     const teams = await teamsExchangeFor(config, core.acs.client);
     const schema = await buildGatewaySchema({ identities: core.identities, teams, audit, logger });
+    const trustedDocuments = await loadTrustedDocuments(config.trustedDocuments.manifestPath, { schema, introspection: config.introspection });
 
     let draining = false;
     const { http } = config;
@@ -89,7 +103,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       metricsPort === undefined ? undefined : createHttpServer({ routes: { '/metrics': metricsRoute(metrics.registry) }, logger, timeouts: http.timeouts });
     if (http.metrics.enabled && http.metrics.onApiPort) routes['/metrics'] = metricsRoute(metrics.registry);
     const server = createHttpServer({ routes, logger, timeouts: http.timeouts });
-    const apollo = createApolloServer({ schema, config, httpServer: server, logger, metrics, rateLimits });
+    const apollo = createApolloServer({ schema, config, httpServer: server, logger, metrics, rateLimits, trustedDocuments });
     await apollo.start();
     cleanups.push(() => apollo.stop());
     routes['/graphql'] = graphqlRoute({
@@ -100,6 +114,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       trustedProxies: http.trustedProxies,
       maxBodyBytes: http.maxRequestBytes,
       maxQueryCharacters: config.queryLimits.maxCharacters,
+      trustedDocuments: new TrustedDocumentGate({ documents: trustedDocuments, ...config.trustedDocuments }),
+      onUntrustedDocument: (reason, requestId) => {
+        metrics.untrustedDocuments.inc({ reason });
+        metrics.errors.inc({ code: 'DOCUMENT_NOT_TRUSTED' });
+        logger.info({ requestId, errorCodes: ['DOCUMENT_NOT_TRUSTED'], reason }, 'graphql request refused: document not trusted');
+      },
     });
     // GraphiQL is a development tool: in production GET /graphql stays Apollo's, and no asset route exists.
     if (!config.production) (await loadLocalStack(config.production, 'GraphiQL')).addGraphiqlRoutes(routes);
@@ -121,7 +141,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const port = await listen(server, config.port, config.host, 'PORT');
     const url = `http://${host}:${port}/graphql`;
     metricsUrl ??= http.metrics.enabled && http.metrics.onApiPort ? `http://${host}:${port}/metrics` : undefined;
-    logger.info({ url, metricsUrl }, 'gateway ready');
+    logger.info({ url, metricsUrl, trustedDocuments: trustedDocuments.size, trustedDocumentsOnly: config.trustedDocuments.only }, 'gateway ready');
 
     return {
       url,

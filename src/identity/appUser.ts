@@ -41,7 +41,8 @@ export function requireAppUserId(value: unknown, field = 'appUserId'): string {
 
 /**
  * The one key of an app user: [issuer, appUserId] as JSON. It is the mapping's document id (lookups by _id are
- * the ones FerretDB pushes down to SQLite, and the gateway's hot path), and it groups a user's cached tokens.
+ * the ones every server answers from an index, the embedded database included, and the gateway's hot path), and it
+ * groups a user's cached tokens.
  */
 export const appUserKey = ({ issuer, appUserId }: AppUserRef): string => JSON.stringify([issuer, appUserId]);
 

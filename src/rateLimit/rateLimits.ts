@@ -6,16 +6,15 @@ import type { Caller } from '../auth/caller.js';
 import { BUDGETS, RATE_BUDGETS, type RateBudget, type RateLimitConfig } from '../config/rateLimits.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 
-
-const COLLECTION = 'rate_limits';
+export const RATE_LIMIT_COLLECTION = 'rate_limits';
 
 /**
- * The indexes rate-limiter-flexible would create, made here because its own creation always adds the TTL index,
- * which FerretDB v1 does not have. Without them MongoDB scans the collection on every request, and one document
- * per caller and operation stays forever.
+ * The lookup index rate-limiter-flexible would create, made here because its own creation always adds a TTL index,
+ * which the embedded database refuses; expired windows are swept instead (bootstrap/expiry.ts). Without it MongoDB
+ * scans the collection on every request.
  */
-export async function createRateLimitIndexes(connection: Connection, { expireWithTtl }: { expireWithTtl: boolean }): Promise<void> {
-  const collection = connection.collection(COLLECTION);
+export async function createRateLimitIndexes(connection: Connection): Promise<void> {
+  const collection = connection.collection(RATE_LIMIT_COLLECTION);
   // Unique: the first hits of one key, racing, share one document. On MongoDB it is also the lookup's index.
   const uniqueKey = () => collection.createIndex({ key: 1 }, { unique: true, name: 'key' });
   await uniqueKey().catch(async (error: unknown) => {
@@ -24,14 +23,13 @@ export async function createRateLimitIndexes(connection: Connection, { expireWit
     await collection.deleteMany({});
     await uniqueKey();
   });
-  if (expireWithTtl) await collection.createIndex({ expire: -1 }, { expireAfterSeconds: 0, name: 'expire_ttl' });
 }
 
 export interface RateLimitOptions {
   /**
-   * Consume one key's budget one request at a time in this process. For FerretDB v1, which runs the store's upsert
-   * as read-modify-write: two consumes of a key at once would both read the same count, and a flood would pass at
-   * several times its limit. Across instances FerretDB can still lose counts; MongoDB's update is atomic.
+   * Consume one key's budget one request at a time in this process. For a server that runs the store's upsert as
+   * read-modify-write (DatabaseTraits): two consumes of a key at once would both read the same count, and a flood
+   * would pass at several times its limit. Across instances such a server can still lose counts; MongoDB's is atomic.
    */
   oneConsumePerKey?: boolean;
 }
@@ -71,7 +69,7 @@ export class RateLimits {
         : new RateLimiterMongo({
             storeClient: connection,
             dbName: connection.db?.databaseName,
-            tableName: COLLECTION,
+            tableName: RATE_LIMIT_COLLECTION,
             keyPrefix,
             points,
             duration: 60,
@@ -116,7 +114,7 @@ export class RateLimits {
       lease.left -= points;
       return true;
     }
-    if (lease.remaining < points) throw new RateLimiterRes(0, lease.until - now, lease.consumed + points);
+    if (lease.left + lease.remaining < points) throw new RateLimiterRes(0, lease.until - now, lease.consumed + points);
     return false;
   }
 
@@ -124,17 +122,21 @@ export class RateLimits {
    * Takes points from the shared store, and with them some in advance, so that a busy key costs the store a write
    * per several requests instead of one per request. Every point spent was first taken from the store, so all
    * instances together never admit more than the budget; what an instance took and did not spend is lost to the
-   * key until its window ends. So it takes ahead only for a key it has already seen in the window, and never more
-   * than a quarter of what the store said was left (MAX_AHEAD at most): near the limit it takes one at a time.
+   * key until its window ends. So it takes ahead only for a key it has already seen in the window and while the
+   * store said at least LEASE_FROM points were left, never more than a quarter of them (MAX_AHEAD at most): a
+   * small budget, and the last points of any budget, are taken one request at a time, as without leases.
    * Written by hand: rate-limiter-flexible has no such lease.
    */
   private async consumeLeased(limiter: RateLimiterAbstract, budgetKey: string, key: string, points: number): Promise<void> {
     if (this.spendLeased(budgetKey, points)) return; // a consume of the same key ran while this one queued
     const now = Date.now();
     const previous = this.leases!.get(budgetKey);
-    const ahead = previous && previous.until > now ? Math.min(MAX_AHEAD, Math.floor(previous.remaining / 4)) : 0;
+    const live = previous && previous.until > now ? previous : null;
+    // Points still held count towards this request.
+    const held = live?.left ?? 0;
+    const ahead = live && live.remaining >= LEASE_FROM ? Math.min(MAX_AHEAD, Math.floor(live.remaining / 4)) : 0;
     try {
-      const taken = await limiter.consume(key, points + ahead);
+      const taken = await limiter.consume(key, points - held + ahead);
       this.leases!.set(budgetKey, { left: ahead, remaining: taken.remainingPoints, consumed: taken.consumedPoints, until: Date.now() + taken.msBeforeNext });
     } catch (rejection) {
       // Refused for the points taken ahead only (another instance spent some meanwhile): give those back, and the
@@ -145,7 +147,8 @@ export class RateLimits {
         return;
       }
       if (rejection instanceof RateLimiterRes) {
-        this.leases!.set(budgetKey, { left: 0, remaining: 0, consumed: rejection.consumedPoints, until: Date.now() + rejection.msBeforeNext });
+        // The points held stay held: a smaller request may still fit them.
+        this.leases!.set(budgetKey, { left: held, remaining: 0, consumed: rejection.consumedPoints, until: Date.now() + rejection.msBeforeNext });
       }
       throw rejection;
     }
@@ -180,6 +183,8 @@ export class RateLimits {
 
 /** Points an instance takes from a key's budget ahead of its requests, at most. */
 const MAX_AHEAD = 15;
+/** Points must be left in the store's window for an instance to take any ahead. */
+const LEASE_FROM = 64;
 
 interface Lease {
   /** Points taken from the store and not yet spent. */

@@ -137,8 +137,14 @@ describe('the Helm chart and the gateway configuration', () => {
       rateLimits: { store: 'mongo' },
       acs: { kind: 'connectionString' },
       auth: { kind: 'oidc', issuer: 'https://login.example.com/' },
+      // Only the image's manifest (COPY operations/trusted-documents.json, the default path) runs.
+      trustedDocuments: { only: true },
     });
     expect(config.tokens.kind === 'tokenCache' && config.tokens.keys).toHaveLength(1);
+    expect(config.trustedDocuments.manifestPath).toBeUndefined();
+    // ci/production-values.yaml's guest/staff SCOPE_POLICY, as the gateway reads it.
+    expect(config.scopePolicy?.everyoneElse).toEqual({ scopes: ['CHAT_JOIN_LIMITED', 'VOIP_JOIN'], maxExpiresInMinutes: 60 });
+    expect(config.scopePolicy?.byRole.get('staff')?.scopes).toHaveLength(5);
   });
 });
 

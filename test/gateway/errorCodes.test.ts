@@ -34,7 +34,8 @@ describe('error codes', () => {
     ['BAD_REQUEST', '{"query": ', 400, ''],
     ['BAD_REQUEST', { variables: {} }, 400, ''],
     ['OPERATION_RESOLUTION_FAILURE', { query: 'query A { __typename } query B { __typename }' }, 400, ''],
-    ['PERSISTED_QUERY_NOT_SUPPORTED', { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }, 200, ''],
+    ['DOCUMENT_NOT_TRUSTED', { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }, 400, ''],
+    ['DOCUMENT_NOT_TRUSTED', { documentId: `sha256:${'a'.repeat(64)}` }, 400, ''],
     ['UNAUTHENTICATED', { query: '{ me { id } }' }, 401, 'Bearer not-a-jwt'],
   ] as const)('%s for %j', async (code, body, status, authorization) => {
     const answer = await post(body, authorization ? { authorization } : {});

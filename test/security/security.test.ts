@@ -55,6 +55,9 @@ beforeAll(async () => {
     ...issuer.env,
     // Production keeps introspection off; on here, so that its own bound is what refuses the bomb.
     INTROSPECTION: 'true',
+    // The attacks are free documents, which production refuses unread by default (trusted documents only); off here,
+    // so that each limit behind that gate is what refuses them (test/gateway/trustedDocuments.test.ts attacks the gate).
+    TRUSTED_DOCUMENTS_ONLY: 'false',
     TRUST_PROXY: '1',
     HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
     HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),

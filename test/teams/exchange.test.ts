@@ -210,6 +210,25 @@ describe('the ACS call', () => {
   });
 });
 
+describe('SCOPE_POLICY lifetime cap', () => {
+  // ACS gives a Teams user's token the Entra token's expiry: the cap is kept by refusing a token with more life left.
+  it('refuses, before ACS, an Entra token that runs longer than the caller\'s cap; exchanges one within it, and any for an uncapped role', async () => {
+    const policy = JSON.stringify({ '*': { scopes: ['VOIP_JOIN'], maxExpiresInMinutes: 60 }, staff: { scopes: ['CHAT', 'VOIP'] } });
+    const gateway = await h.startInstance({ SCOPE_POLICY: policy });
+    const before = exchanges();
+    const long = await exchange(await caller('cap-guest'), await teamsToken('cap-guest', { expiresInSeconds: 85 * 60 }), gateway.url);
+    expect(errorCode(long)).toBe('BAD_USER_INPUT');
+    expect(long.errors![0]!.extensions!.field).toBe('teamsUserAadToken');
+    expect(long.errors![0]!.message).toMatch(/over the 60 minutes/);
+    expect(exchanges()).toBe(before);
+    const within = await exchange(await caller('cap-guest'), await teamsToken('cap-guest', { expiresInSeconds: 50 * 60 }), gateway.url);
+    expect(within.errors).toBeUndefined();
+    const staff = await exchange(await caller('cap-staff', { oid: devObjectId('cap-staff'), roles: ['staff'] }), await teamsToken('cap-staff', { expiresInSeconds: 85 * 60 }), gateway.url);
+    expect(staff.errors).toBeUndefined();
+    expect(exchanges()).toBe(before + 2);
+  });
+});
+
 describe('rate limit', () => {
   it('lets a caller exchange 10 times a minute by default, then answers 429 RATE_LIMITED with retryAfterSeconds', async () => {
     // The memory store, as with the embedded database: the suite's FerretDB does not serialize concurrent upserts,

@@ -70,6 +70,8 @@ export interface RefresherBaseOptions {
   maxResponseBytes?: number;
   allowInsecureHttp?: boolean;
   fetch?: typeof fetch;
+  /** How the kit's documents are sent: by their trusted id (the default), or as text. See RequestOptions.send. */
+  send?: 'id' | 'text';
   /** Told what happens; exceptions it throws are ignored. */
   onEvent?: (event: RefresherEvent) => void;
 }
@@ -173,6 +175,7 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
       ...(options.maxResponseBytes !== undefined && { maxResponseBytes: options.maxResponseBytes }),
       ...(options.allowInsecureHttp !== undefined && { allowInsecureHttp: options.allowInsecureHttp }),
       ...(options.fetch !== undefined && { fetch: options.fetch }),
+      ...(options.send !== undefined && { send: options.send }),
     };
     const call: GatewayCall = async (document, variables) => {
       for (;;) {
