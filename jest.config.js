@@ -14,6 +14,8 @@ const gateway = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // npm run coverage: every gateway source file counts, loaded by a test or not.
+  collectCoverageFrom: ['<rootDir>/src/**/*.ts'],
   // One embedded MongoDB (or MONGODB_URI) for the whole run; tests get databases via test/support/mongo.ts.
   globalSetup: '<rootDir>/test/support/globalSetup.mjs',
   globalTeardown: '<rootDir>/test/support/globalTeardown.mjs',

@@ -14,15 +14,16 @@ import type { AcsCallRecord, CustomIdState } from '../acs/acsIdentityClient.js';
 import type { Logger } from '../observability/logger.js';
 import { connectAcs, type ConnectedAcs } from './acs.js';
 import type { Cleanups } from './cleanups.js';
-import { connectMongo, isFerretDb } from './mongo.js';
+import { databaseTraits, type DatabaseTraits } from './database.js';
+import { connectMongo } from './mongo.js';
 import { tokenSourceFor } from './tokens.js';
 
 /** The identity core wired to ACS and MongoDB: what the gateway serves, and what `npm run reconcile` runs. */
 export interface IdentityCore {
   acs: ConnectedAcs;
   connection: Connection;
-  /** Asked once at start: FerretDB needs some queries shaped differently (see MappingStoreOptions). */
-  ferretDb: boolean;
+  /** Asked once at start: what the server does differently from MongoDB. */
+  database: DatabaseTraits;
   mappings: MappingStore;
   tokens: TokenSource;
   identities: IdentityService;
@@ -40,13 +41,15 @@ export interface CoreOptions {
   onMongoMonitorRestart?: (outcome: 'reconnected' | 'failed') => void;
   /** Overrides RECONCILE_STALE_AFTER_MS (`npm run reconcile -- --stale-after`). */
   staleAfterMs?: number;
+  /** Instead of asking the server: tests run MongoDB's path (MONGODB_TRAITS) against the embedded database. */
+  databaseTraits?: DatabaseTraits;
 }
 
 export async function connectCore(config: GatewayConfig, options: CoreOptions): Promise<IdentityCore> {
   const { logger, cleanups } = options;
   const acs = await connectAcs(config, logger, cleanups, options.onAcsCall ?? (() => {}), options.onCustomIdState);
   const connection = await connectMongo(config, logger, cleanups, options.onMongoMonitorRestart);
-  const ferretDb = await isFerretDb(connection);
+  const database = options.databaseTraits ?? (await databaseTraits(connection));
   const mappingModel = identityMappingModel(connection);
   const tokenModel = cachedTokenModel(connection);
   await Promise.all([mappingModel.createIndexes(), tokenModel.createIndexes()]);
@@ -54,14 +57,14 @@ export async function connectCore(config: GatewayConfig, options: CoreOptions): 
   const mappings = new MappingStore(mappingModel, {
     acsResource: acs.client.resourceKey,
     pendingWaitMs: config.pendingMappingWaitMs,
-    stateCheckedInCode: ferretDb,
+    stateCheckedInCode: database.readModifyWriteUpdates,
   });
   const tokens = await tokenSourceFor(config, acs.client, mappings, tokenModel);
   const identities = new IdentityService(acs.client, mappings, tokens, {
     allowedScopes: config.allowedScopes,
     defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes,
-  });
+  }, config.scopePolicy);
   const reconciler = new Reconciler(mappings, acs.client, { staleAfterMs: options.staleAfterMs ?? config.reconcile.staleAfterMs, tokens });
   const reconcilerLease = new Lease(leaseModel(connection), 'reconciler', `${hostname()}:${process.pid}:${randomUUID()}`);
-  return { acs, connection, ferretDb, mappings, tokens, identities, reconciler, reconcilerLease };
+  return { acs, connection, database, mappings, tokens, identities, reconciler, reconcilerLease };
 }

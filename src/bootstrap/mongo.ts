@@ -66,8 +66,3 @@ function unreachable(config: GatewayConfig, error: unknown): Error {
   );
 }
 
-/** FerretDB answers buildInfo with its own version next to the MongoDB one it emulates. */
-export async function isFerretDb(connection: Connection): Promise<boolean> {
-  const info = await connection.db!.admin().command({ buildInfo: 1 });
-  return 'ferretdbVersion' in info;
-}

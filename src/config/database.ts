@@ -15,7 +15,7 @@ export interface DatabaseConfig {
   mongo: { uri?: string; timeoutMs: number };
   pendingMappingWaitMs: number;
   reconcile: { intervalMs: number; staleAfterMs: number };
-  /** Audit events older than this are removed (a TTL index, or the reconciler on FerretDB); 0 keeps them forever. */
+  /** Audit events older than this are removed by the sweep (bootstrap/expiry.ts); 0 keeps them forever. */
   auditRetentionDays: number;
 }
 

@@ -24,7 +24,7 @@ export interface MonitorWatchdog {
  * The MongoDB driver (7.x) can lose a server monitor for good. When the server closes connections, a heartbeat may be
  * written to a socket that is already destroyed but not yet marked closed; the driver then waits for a `drain` event
  * that never comes, the monitor never checks that server again, and every operation fails server selection until the
- * process restarts. Seen here when FerretDB restarted under load, about one time in four.
+ * process restarts. Seen here when the embedded database restarted under load, about one time in four.
  *
  * This follows the driver's public heartbeat events. When a check has been running for longer than any check can,
  * it closes and reconnects the same client: its Db and collection objects (and so mongoose's models) stay valid,

@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { TeamsExchange } from '../teams/teamsExchange.js';
 import { referenceResolvers } from './federation/referenceResolvers.js';
 import { toSubgraphSchema } from './federation/subgraph.js';
-import { AuditMiddleware } from './policies/audited.js';
+import { AuditMiddleware } from './policy/auditMiddleware.js';
 import { AuditResolver } from './audit/AuditResolver.js';
 import { IdentityResolver } from './identity/IdentityResolver.js';
 import { TeamsResolver } from './teams/TeamsResolver.js';

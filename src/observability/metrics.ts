@@ -1,7 +1,8 @@
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AcsCallRecord, CustomIdState } from '../acs/acsIdentityClient.js';
 import type { BearerTokenOutcome } from '../auth/callerVerifier.js';
+import type { OperationShape } from '../graphql/operation/shape.js';
 
 /**
  * The gateway's Prometheus metrics, on a registry of its own so several instances can share a process. Every label
@@ -61,6 +62,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly documentsParsed = new Counter({
+    name: 'gateway_graphql_documents_parsed_total',
+    help: 'GraphQL documents parsed (and validated); trusted documents and cached ones are not.',
+    registers: [this.registry],
+  });
+
+  readonly untrustedDocuments = new Counter({
+    name: 'gateway_untrusted_documents_total',
+    help: 'Requests refused with DOCUMENT_NOT_TRUSTED before parsing, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly mongoMonitorRestarts = new Counter({
     name: 'gateway_mongo_monitor_restarts_total',
     help: 'Reconnects of the MongoDB client after its server monitor stalled, by outcome (reconnected, or failed and retried).',
@@ -101,30 +115,13 @@ export class GatewayMetrics {
 const META_FIELDS = new Set(['__schema', '__type', '__typename']);
 
 /**
- * An operation's metric label: its root field when it has one (a field of the schema, so the set is fixed),
- * `multiple` for several, `invalid` when it did not parse or validate. Never the client's operation name.
+ * An operation's metric label, from its shape: its root field when it has one (a field of the schema, so the set
+ * is fixed), `multiple` for several, `invalid` when it did not parse or validate. Never the client's operation name.
  */
-export function operationLabel(operation: OperationDefinitionNode | undefined, document: DocumentNode | undefined, schema: GraphQLSchema): string {
-  if (!operation || !document) return 'invalid';
-  const rootFields = schema.getRootType(operation.operation)?.getFields() ?? {};
-  const names = new Set<string>();
-  const fragments = new Map(
-    document.definitions
-      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
-      .map((fragment) => [fragment.name.value, fragment]),
-  );
-  const collect = (selectionSet: SelectionSetNode, depth: number): void => {
-    if (depth > 10) return;
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet, depth + 1);
-      else {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) collect(fragment.selectionSet, depth + 1);
-      }
-    }
-  };
-  collect(operation.selectionSet, 0);
+export function operationLabel(shape: Pick<OperationShape, 'kind' | 'rootFields'> | undefined, schema: GraphQLSchema): string {
+  if (!shape) return 'invalid';
+  const rootFields = schema.getRootType(shape.kind)?.getFields() ?? {};
+  const names = new Set(shape.rootFields.map(({ node }) => node.name.value));
   const known = [...names].every((name) => name in rootFields || META_FIELDS.has(name));
   if (!known || names.size === 0) return 'other';
   return names.size === 1 ? [...names][0]! : 'multiple';

@@ -6,16 +6,15 @@ import type { Caller } from '../auth/caller.js';
 import { BUDGETS, RATE_BUDGETS, type RateBudget, type RateLimitConfig } from '../config/rateLimits.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 
-
-const COLLECTION = 'rate_limits';
+export const RATE_LIMIT_COLLECTION = 'rate_limits';
 
 /**
- * The indexes rate-limiter-flexible would create, made here because its own creation always adds the TTL index,
- * which FerretDB v1 does not have. Without them MongoDB scans the collection on every request, and one document
- * per caller and operation stays forever.
+ * The lookup index rate-limiter-flexible would create, made here because its own creation always adds a TTL index,
+ * which the embedded database refuses; expired windows are swept instead (bootstrap/expiry.ts). Without it MongoDB
+ * scans the collection on every request.
  */
-export async function createRateLimitIndexes(connection: Connection, { expireWithTtl }: { expireWithTtl: boolean }): Promise<void> {
-  const collection = connection.collection(COLLECTION);
+export async function createRateLimitIndexes(connection: Connection): Promise<void> {
+  const collection = connection.collection(RATE_LIMIT_COLLECTION);
   // Unique: the first hits of one key, racing, share one document. On MongoDB it is also the lookup's index.
   const uniqueKey = () => collection.createIndex({ key: 1 }, { unique: true, name: 'key' });
   await uniqueKey().catch(async (error: unknown) => {
@@ -24,14 +23,13 @@ export async function createRateLimitIndexes(connection: Connection, { expireWit
     await collection.deleteMany({});
     await uniqueKey();
   });
-  if (expireWithTtl) await collection.createIndex({ expire: -1 }, { expireAfterSeconds: 0, name: 'expire_ttl' });
 }
 
 export interface RateLimitOptions {
   /**
-   * Consume one key's budget one request at a time in this process. For FerretDB v1, which runs the store's upsert
-   * as read-modify-write: two consumes of a key at once would both read the same count, and a flood would pass at
-   * several times its limit. Across instances FerretDB can still lose counts; MongoDB's update is atomic.
+   * Consume one key's budget one request at a time in this process. For a server that runs the store's upsert as
+   * read-modify-write (DatabaseTraits): two consumes of a key at once would both read the same count, and a flood
+   * would pass at several times its limit. Across instances such a server can still lose counts; MongoDB's is atomic.
    */
   oneConsumePerKey?: boolean;
 }
@@ -72,7 +70,7 @@ export class RateLimits {
         : new RateLimiterMongo({
             storeClient: connection,
             dbName: connection.db?.databaseName,
-            tableName: COLLECTION,
+            tableName: RATE_LIMIT_COLLECTION,
             keyPrefix,
             points,
             duration: 60,

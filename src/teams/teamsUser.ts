@@ -1,6 +1,4 @@
 import { getIdentifierRawId } from '@azure/communication-common';
-import type { Caller } from '../auth/caller.js';
-import { requireCaller } from '../identity/accessPolicy.js';
 
 /**
  * The Teams user an exchange acts as: always the caller's own, by the Entra object id in their verified token,
@@ -10,12 +8,8 @@ export interface TeamsUserRef {
   issuer: string;
   appUserId: string;
   objectId: string | null;
-}
-
-/** The access policy of exchangeTeamsUserToken: who the caller is in Teams. */
-export function teamsUserOf(caller: Caller | null): TeamsUserRef {
-  const self = requireCaller(caller);
-  return { issuer: self.issuer, appUserId: self.userId, objectId: self.objectId ?? null };
+  /** The caller's roles that SCOPE_POLICY names: their lifetime cap applies to the exchanged token. */
+  roles: readonly string[];
 }
 
 /** A Teams user's communication identifier, as the Calling and Chat SDKs write it: `8:orgid:<object id>` (public cloud). */

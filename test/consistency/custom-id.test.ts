@@ -1,6 +1,7 @@
 // customId (api-version 2025-03-02-preview) only where it exists and only once proven, and one identity per app
 // user without it: real SDK and gateway against the emulator, real FerretDB.
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -239,5 +240,83 @@ describe('MultipleIdentitiesForCustomId (Azure/azure-sdk-for-js#38531)', () => {
     expect(identity?.customId).toBeUndefined();
     // The user's identity is the one the mapping holds, every time.
     expect(idOf(await h.gql(CREATE_USER_AND_TOKEN, { id: user.appUserId }, admin))).toBe(idOf(settled));
+  });
+});
+
+/**
+ * A resource that takes 2025-03-02-preview but does not bind customId: a proxy in front of the emulator drops
+ * `identity.customId` from the answers (the request, and so its HMAC signature, stays as the gateway sent it).
+ */
+async function startEchoDroppingProxy(target: string): Promise<{ connectionString: (accessKey: string) => string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const forwarded = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (c: Buffer) => parts.push(c));
+          answer.on('end', () => {
+            let body = Buffer.concat(parts).toString('utf8');
+            try {
+              const json = JSON.parse(body) as { identity?: { customId?: string } };
+              if (json.identity) delete json.identity.customId;
+              body = JSON.stringify(json);
+            } catch {
+              // not JSON: passed on as it came
+            }
+            const { 'content-length': _length, ...headers } = answer.headers;
+            res.writeHead(answer.statusCode ?? 502, headers).end(body);
+          });
+        },
+      );
+      forwarded.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    connectionString: (accessKey) => `endpoint=http://127.0.0.1:${port}/;accesskey=${accessKey}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('a resource that takes 2025-03-02-preview but does not echo customId', () => {
+  let h: Harness;
+  let proxy: Awaited<ReturnType<typeof startEchoDroppingProxy>>;
+  beforeAll(async () => {
+    h = await startHarness({ name: 'customid_no_echo', env: { RATE_LIMIT_STORE: 'off', RECONCILE_INTERVAL_MS: '0' } });
+    proxy = await startEchoDroppingProxy(h.emulator.endpoint);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await h?.stop();
+  });
+
+  it('auto: runs without it after one warning, and leaves no identity of its probe', async () => {
+    const lines: string[] = [];
+    const before = h.emulator.listIdentities().filter((i) => !i.deleted).length;
+    const gateway = await startGateway(loadConfig({ ...h.env, COMMUNICATION_SERVICES_CONNECTION_STRING: proxy.connectionString(h.emulator.accessKey) }), {
+      logger: collectingLogger(lines),
+    });
+    try {
+      expect(await readyzCustomId(gateway.url)).toBe('notInUse');
+      expect(lines.filter((line) => line.includes(WARNING) && line.includes('did not echo customId'))).toHaveLength(1);
+      expect(h.emulator.listIdentities().filter((i) => !i.deleted)).toHaveLength(before);
+      const admin = await h.tokenFor('echo-admin', ['identity.admin']);
+      expect(codeOf(await graphql(gateway.url, CREATE_USER, { id: 'unechoed' }, admin))).toBe('OK');
+      expect(lines.filter((line) => line.includes(WARNING))).toHaveLength(1);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('on: refuses to start, and leaves no identity of its probe', async () => {
+    const before = h.emulator.listIdentities().filter((i) => !i.deleted).length;
+    const config = loadConfig({ ...h.env, ACS_CUSTOM_ID: 'on', COMMUNICATION_SERVICES_CONNECTION_STRING: proxy.connectionString(h.emulator.accessKey) });
+    await expect(startGateway(config, { logger: collectingLogger([]) })).rejects.toThrow(/did not echo customId at api-version 2025-03-02-preview/);
+    expect(h.emulator.listIdentities().filter((i) => !i.deleted)).toHaveLength(before);
   });
 });

@@ -1,6 +1,14 @@
 import { graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
 import { checkAgreement, countBy, recordFigures } from './agreement.js';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
+import { MONGODB_TRAITS, type DatabaseTraits } from '../../src/bootstrap/database.js';
+
+/** Both of the mapping store's paths, on the suite's server: the one it picks, and MongoDB's (atomic filtered updates). */
+const DATABASE_PATHS: [string, DatabaseTraits | undefined][] = [
+  ["the suite server's own path", undefined],
+  ["MongoDB's path", MONGODB_TRAITS],
+];
+const figuresName = (name: string, traits: DatabaseTraits | undefined) => (traits ? `${name}-mongodb-path` : name);
 
 const CREATE_USER = 'mutation($id: ID) { createUser(input: { appUserId: $id }) { created identity { id } } }';
 const CREATE_USER_AND_TOKEN = 'mutation($id: ID) { createUserAndToken(input: { appUserId: $id, scopes: [CHAT] }) { created identity { id } accessToken { token } } }';
@@ -10,10 +18,10 @@ const DELETE = 'mutation($id: ID) { deleteUser(input: { appUserId: $id }) { dele
 
 const codeOf = (response: GraphqlResponse<unknown>) => String(response.errors?.[0]?.extensions?.code ?? 'OK');
 
-describe('races across three gateway instances', () => {
+describe.each(DATABASE_PATHS)('races across three gateway instances, %s', (_path, databaseTraits) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ name: 'consistency_races', env: { RATE_LIMIT_STORE: 'off', RECONCILE_INTERVAL_MS: '0' } });
+    h = await startHarness({ name: 'consistency_races', env: { RATE_LIMIT_STORE: 'off', RECONCILE_INTERVAL_MS: '0' }, databaseTraits });
   });
   afterAll(() => h?.stop());
 
@@ -38,7 +46,7 @@ describe('races across three gateway instances', () => {
       if (id) idsPerUser.set(calls[i]!.id, (idsPerUser.get(calls[i]!.id) ?? new Set()).add(id));
     });
     const agreement = await checkAgreement(h.emulator, h.mongoUri);
-    await recordFigures('races', { instances: 3, users: users.length, calls: calls.length, durationMs, outcomes, createdFlags, agreement });
+    await recordFigures(figuresName('races', databaseTraits), { instances: 3, users: users.length, calls: calls.length, durationMs, outcomes, createdFlags, agreement });
 
     expect(outcomes).toEqual({ OK: 300 });
     expect(createdFlags).toBe(30);
@@ -47,10 +55,11 @@ describe('races across three gateway instances', () => {
   });
 });
 
-describe('faults injected by the emulator', () => {
+describe.each(DATABASE_PATHS)('faults injected by the emulator, %s', (_path, databaseTraits) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({
+      databaseTraits,
       name: 'consistency_faults',
       env: { RATE_LIMIT_STORE: 'off', RECONCILE_INTERVAL_MS: '0', RECONCILE_STALE_AFTER_MS: '1000', ACS_TIMEOUT_MS: '3000' },
     });
@@ -78,7 +87,7 @@ describe('faults injected by the emulator', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const summary = await h.gateway.reconcile();
     const after = await checkAgreement(h.emulator, h.mongoUri);
-    await recordFigures('faults', {
+    await recordFigures(figuresName('faults', databaseTraits), {
       users: users.length,
       operations: results.flat().length,
       faults: '20% 503, 10% 429, 15 ms latency',

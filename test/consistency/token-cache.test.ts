@@ -105,7 +105,7 @@ describe('the token cache', () => {
         expect(result.errors).toBeUndefined();
         expect(await h.introspect(tokenOf(result))).toMatchObject({ active: true });
         expect(h.emulator.stats().tokensIssued).toBe(issuedBefore + 1);
-        // The lapsed claim was taken over and released; the live one is left to lapse, and the sweep or TTL removes it.
+        // The lapsed claim was taken over and released; the live one is left to lapse, and the sweep removes it.
         expect(await leases.countDocuments({ _id: leaseIdOf(lookup) })).toBe(until.getTime() < Date.now() ? 0 : 1);
       }
     } finally {
@@ -113,7 +113,7 @@ describe('the token cache', () => {
     }
   });
 
-  it('sweeps lapsed claims, expired cached tokens and audit events past retention on FerretDB, which has no TTL', async () => {
+  it('sweeps lapsed claims, expired cached tokens and audit events past retention, on every database (no TTL index)', async () => {
     const connection = await mongoose.createConnection(h.mongoUri).asPromise();
     try {
       const day = 86_400_000;

@@ -1,5 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
-import { isFerretDb } from '../../src/bootstrap/mongo.js';
+import { isFerretDb } from '../../src/bootstrap/database.js';
 import { identityMappingModel, type IdentityMapping } from '../../src/identity/mapping/identityMappingModel.js';
 import { MappingStore } from '../../src/identity/mapping/mappingStore.js';
 import { uniqueDbUri } from '../support/mongo.js';

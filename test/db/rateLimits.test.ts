@@ -1,5 +1,4 @@
 import mongoose, { type Connection } from 'mongoose';
-import { isFerretDb } from '../../src/bootstrap/mongo.js';
 import type { RateLimitConfig } from '../../src/config/config.js';
 import { createRateLimitIndexes, RateLimits } from '../../src/rateLimit/rateLimits.js';
 import { uniqueDbUri } from '../support/mongo.js';
@@ -8,7 +7,7 @@ import { uniqueDbUri } from '../support/mongo.js';
 // together never admit more than the budget.
 const config = (issueToken: number): RateLimitConfig => ({
   store: 'mongo',
-  perMinute: { issueToken, createUserAndToken: 10, mutation: 10, anonymous: 10, entities: 10, teamsExchange: 10 },
+  perMinute: { issueToken, createUserAndToken: 10, mutation: 10, anonymous: 10, entities: 10, reads: 10, teamsExchange: 10 },
 });
 const caller = (userId: string) => ({ issuer: 'https://issuer.test/', userId, isAdmin: false });
 const admitted = (attempt: Promise<void>) =>
@@ -41,7 +40,7 @@ describe('rate limits in the shared store', () => {
   beforeAll(async () => {
     uri = uniqueDbUri('rate_limits');
     const first = await connect();
-    await createRateLimitIndexes(first, { expireWithTtl: !(await isFerretDb(first)) });
+    await createRateLimitIndexes(first);
   });
   afterAll(() => Promise.all(connections.map((c) => c.close())));
 

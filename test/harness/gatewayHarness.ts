@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startGateway, type RunningGateway } from '../../src/app.js';
+import type { DatabaseTraits } from '../../src/bootstrap/database.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '@acs-identity-gateway/emulator';
 import { createLogger } from '../../src/observability/logger.js';
@@ -37,9 +38,11 @@ export interface HarnessOptions {
    * (e.g. to trust the development issuer there for Teams tokens, as `npm start` does).
    */
   emulator?: EmulatorOptions | ((dataDir: string) => Promise<EmulatorOptions>);
+  /** MONGODB_TRAITS runs MongoDB's path (filtered atomic updates) on whatever server the suite has. */
+  databaseTraits?: DatabaseTraits;
 }
 
-export async function startHarness({ name, env: extraEnv = {}, emulator: emulatorOptions }: HarnessOptions): Promise<Harness> {
+export async function startHarness({ name, env: extraEnv = {}, emulator: emulatorOptions, databaseTraits }: HarnessOptions): Promise<Harness> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-test-'));
   const emulator = await startEmulator(typeof emulatorOptions === 'function' ? await emulatorOptions(dataDir) : emulatorOptions);
   const issuer = await startTestIssuer();
@@ -58,7 +61,7 @@ export async function startHarness({ name, env: extraEnv = {}, emulator: emulato
   const instances: RunningGateway[] = [];
   const launch = async (overrides: Record<string, string> = {}) => {
     const logger = collectingLogger(logLines);
-    const instance = await startGateway(loadConfig({ ...env, ...overrides }), { logger });
+    const instance = await startGateway(loadConfig({ ...env, ...overrides }), { logger, databaseTraits });
     instances.push(instance);
     return instance;
   };

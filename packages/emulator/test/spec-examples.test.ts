@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { ACCEPTED_API_VERSIONS, startEmulator, type RunningEmulator } from '../src/index.js';
+import { ACCEPTED_API_VERSIONS, createDevEntraIssuer, startEmulator, type DevEntraIssuer, type RunningEmulator } from '../src/index.js';
 import { encodedPath, rawRequest, type RawResponse } from './helpers.js';
 
 const DIR = fileURLToPath(new URL('spec-examples/', import.meta.url));
@@ -21,14 +21,19 @@ interface Source {
   chars: number;
 }
 interface Example {
-  parameters: { 'api-version': string; id?: string; body?: Record<string, unknown> };
+  parameters: { 'api-version': string; id?: string; tenantId?: string; objectId?: string; body?: Record<string, unknown> };
   responses: Record<string, { body?: unknown }>;
 }
 const SOURCES = JSON.parse(readFileSync(join(DIR, 'sources.json'), 'utf8')) as Source[];
 
 /** The route of each example, from the x-ms-examples of its version's CommunicationIdentity.json. */
-function routeOf(file: string): { method: string; path: (id: string, version: string) => string } {
+function routeOf(file: string): { method: string; path: (id: string, version: string, e: Example['parameters']) => string } {
   const name = file.split('/')[1]!;
+  const assignment = (_id: string, v: string, e: Example['parameters']) => `/access/teamsExtension/tenants/${e.tenantId}/assignments/${e.objectId}?api-version=${v}`;
+  if (/^GetTeamsExtensionAssignment/.test(name)) return { method: 'GET', path: assignment };
+  if (/^CreateOrReplaceTeamsExtensionAssignment/.test(name)) return { method: 'PUT', path: assignment };
+  if (/^DeleteTeamsExtensionAssignment/.test(name)) return { method: 'DELETE', path: assignment };
+  if (/^ExchangeTeamsExtensionToken/.test(name)) return { method: 'POST', path: (_id, v) => `/access/teamsExtension/:exchangeAccessToken?api-version=${v}` };
   if (/Create/.test(name)) return { method: 'POST', path: (_id, v) => `/identities?api-version=${v}` };
   if (/Delete/.test(name)) return { method: 'DELETE', path: (id, v) => encodedPath(id, '', v) };
   if (/GetIdentity/.test(name)) return { method: 'GET', path: (id, v) => encodedPath(id, '', v) };
@@ -75,14 +80,17 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 describe('spec examples replayed against the emulator', () => {
   let emu: RunningEmulator;
   let teamsKey: CryptoKey;
+  let dev: DevEntraIssuer;
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
     teamsKey = pair.privateKey;
-    emu = await startEmulator({ teamsJwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'teams', alg: 'RS256' }] } });
+    dev = await createDevEntraIssuer();
+    emu = await startEmulator({ devEntra: dev, teamsJwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'teams', alg: 'RS256' }] } });
   });
   afterAll(() => emu.close());
 
   it('holds the examples of every version the emulator serves, each with its source', () => {
+    expect(SOURCES.length).toBeGreaterThanOrEqual(34);
     const versions = new Set(SOURCES.map((s) => s.file.split('/')[0]));
     // 2025-03-31-preview is a header value of the issue route (recorded), without a spec of its own.
     expect([...versions].sort()).toEqual(ACCEPTED_API_VERSIONS.filter((v) => v !== '2025-03-31-preview').sort());
@@ -120,14 +128,37 @@ describe('spec examples replayed against the emulator', () => {
     const id = example.parameters.id === undefined ? '' : await identityFor(version);
     let body = example.parameters.body;
     if (body && 'token' in body) body = await teamsBody(body);
-    const answer: RawResponse = await rawRequest(emu, { method: route.method, path: route.path(id, version), ...(body ? { body } : {}) });
+    const { tenantId, objectId } = example.parameters;
+    // An assignment the example reads or removes exists first; PUT creates it (201, the example's first answer).
+    if (tenantId && objectId) {
+      const assignmentPath = `/access/teamsExtension/tenants/${tenantId}/assignments/${objectId}?api-version=${version}`;
+      await rawRequest(emu, { method: 'DELETE', path: assignmentPath });
+      if (route.method !== 'PUT') await rawRequest(emu, { method: 'PUT', path: assignmentPath, body: { principalType: 'resourceAccount' } });
+    }
+    let headers: Record<string, string> | undefined;
+    if (file.includes('ExchangeTeamsExtensionToken')) {
+      // A user assigned to Teams Phone extensibility, with an Entra token for it (the Authorization header).
+      const [tid, oid] = [randomUUID(), randomUUID()];
+      await rawRequest(emu, { method: 'PUT', path: `/access/teamsExtension/tenants/${tid}/assignments/${oid}?api-version=${version}`, body: { principalType: 'user' } });
+      const entra = await dev.mintToken({ tenantId: tid, userId: oid, scopes: ['https://auth.msft.communication.azure.com/TeamsExtension.ManageCalls'] });
+      headers = { authorization: `Bearer ${entra}` };
+    }
+    const answer: RawResponse = await rawRequest(emu, {
+      method: route.method,
+      path: route.path(id, version, example.parameters),
+      ...(body ? { body } : {}),
+      ...(headers ? { headers, unsigned: true } : {}),
+    });
 
     const difference = DIFFERENCES[file];
     if (difference) {
       expect({ status: answer.status, code: (answer.body as { error?: { code?: string } }).error?.code }).toEqual({ status: difference.status, code: difference.code });
       return;
     }
-    const [status, response] = Object.entries(example.responses)[0]!;
+    // An upsert's example lists 201 and 200: after the DELETE above, it creates (201).
+    const statuses = Object.keys(example.responses);
+    const status = statuses.includes('201') ? '201' : statuses[0]!;
+    const response = example.responses[status]!;
     expect(answer.status).toBe(Number(status));
     if (response.body === undefined) {
       expect(answer.body).toBeUndefined();

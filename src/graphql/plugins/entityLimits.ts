@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ErrorCode, GatewayError } from '../../errors.js';
 import type { GatewayContext } from '../context.js';
-import { entityFields, selectionCost } from '../federation/entities.js';
+import { operationShapeOf } from '../operation/shape.js';
 
 export interface EntityLimits {
   maxRepresentations: number;
@@ -10,22 +10,21 @@ export interface EntityLimits {
 
 /**
  * `_entities` takes its representations as a variable, where neither graphql-armor's cost limit nor the parser's
- * token limit sees them, and each one is a database lookup. So they are counted here, once the operation is known
- * and before anything runs: at most maxRepresentations per request, each costing its selection, within the query
- * cost limit. The rate-limit plugin charges each one to the caller as well.
+ * token limit sees them, and each one is a database lookup. So they are counted in the operation's shape and
+ * bounded here, before anything runs: at most maxRepresentations per request, each costing its selection, within
+ * the query cost limit. enforcePolicies charges each one to the caller as well.
  */
 export function entityLimitsPlugin({ maxRepresentations, maxCost }: EntityLimits): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, request }) {
+        async didResolveOperation(requestContext) {
+          const { operation } = requestContext;
           if (!operation) return;
-          const fields = entityFields(operation, document, request.variables);
-          const representations = fields.reduce((sum, { representations: count }) => sum + count, 0);
+          const { representations, cost } = operationShapeOf({ ...requestContext, operation }).entities;
           if (representations > maxRepresentations) {
             throw refusal(`_entities takes at most ${maxRepresentations} representations per request; this one has ${representations}.`);
           }
-          const cost = fields.reduce((sum, { field, representations: count }) => sum + count * Math.max(1, selectionCost(field.selectionSet, document)), 0);
           if (cost > maxCost) throw refusal(`This _entities request costs ${cost}, over the limit of ${maxCost}; ask for fewer entities or fields.`);
         },
       };

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../../observability/logger.js';
 import { errorCodeLabel, operationLabel, type GatewayMetrics } from '../../observability/metrics.js';
 import type { GatewayContext } from '../context.js';
+import { operationShapeOf } from '../operation/shape.js';
 import { CLIENT_ERROR_CODES } from '../formatError.js';
 
 /** The longest operation name a log line repeats: it comes from the client. */
@@ -23,8 +24,14 @@ export function observabilityPlugin(logger: Logger, metrics: GatewayMetrics): Ap
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
-        async willSendResponse({ operationName, operation, document, schema, errors, response }) {
-          const label = operationLabel(operation, document, schema);
+        async parsingDidStart() {
+          metrics.documentsParsed.inc();
+        },
+        async willSendResponse(requestContext) {
+          const { operationName, operation, document, schema, errors, response } = requestContext;
+          // Refused by a validation bound read from the shape (introspectionBounds): as invalid as graphql-js's own refusals.
+          const invalid = !operation || !document || errors?.some((error) => error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED');
+          const label = invalid ? 'invalid' : operationLabel(operationShapeOf({ ...requestContext, operation, document }), schema);
           const codes = (errors ?? []).map((error) => errorCodeLabel(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR', CLIENT_ERROR_CODES));
           const seconds = (performance.now() - started) / 1000;
           metrics.requests.inc({ operation: label, outcome: codes.length === 0 ? 'success' : 'error' });

@@ -2,9 +2,12 @@ import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { QueryLimits } from '../../config/config.js';
 import type { GatewayContext } from '../context.js';
-import { introspectionBoundsRule } from './introspectionBounds.js';
+import { introspectionBoundsPlugin } from './introspectionBounds.js';
 
-/** graphql-armor's depth, alias, cost and directive limits, graphql-js's token limit; characters are checked in the HTTP handler. */
+/**
+ * graphql-armor's depth, alias, cost and directive limits, graphql-js's token limit, the introspection bounds;
+ * characters are checked in the HTTP handler.
+ */
 export function queryLimitOptions(limits: QueryLimits): Pick<ApolloServerOptions<GatewayContext>, 'validationRules' | 'allowBatchedHttpRequests' | 'parseOptions'> & { plugins: ApolloServerPlugin<GatewayContext>[] } {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
@@ -17,9 +20,9 @@ export function queryLimitOptions(limits: QueryLimits): Pick<ApolloServerOptions
     blockFieldSuggestion: { enabled: !limits.fieldSuggestions },
   }).protect();
   return {
-    validationRules: [...armor.validationRules, introspectionBoundsRule(limits.maxIntrospectionDepth)],
+    validationRules: armor.validationRules,
     allowBatchedHttpRequests: limits.allowBatchedRequests,
     parseOptions: { maxTokens: limits.maxTokens },
-    plugins: armor.plugins as ApolloServerPlugin<GatewayContext>[],
+    plugins: [...(armor.plugins as ApolloServerPlugin<GatewayContext>[]), introspectionBoundsPlugin(limits.maxIntrospectionDepth)],
   };
 }

@@ -30,7 +30,7 @@ const identityMappingSchema = new Schema(
     timestamps: true,
     versionKey: false,
     // The mapping is the permanent record: a write that a failover could roll back would let the next call create
-    // a second identity for the user. Majority whatever the URI or the cluster default says; FerretDB ignores it.
+    // a second identity for the user. Majority whatever the URI or the cluster default says; the embedded database ignores it.
     // Unacknowledged by a majority within 5 s, the write fails as UPSTREAM_UNAVAILABLE, and a retry is safe.
     writeConcern: { w: 'majority', wtimeout: 5000 },
   },
@@ -38,7 +38,7 @@ const identityMappingSchema = new Schema(
 
 // The app-user key: the provider's issuer plus its user id, so two providers cannot collide.
 identityMappingSchema.index({ issuer: 1, appUserId: 1 }, { unique: true, name: 'app_user_key' });
-// Sparse, because pending mappings have no ACS id yet (FerretDB v1 has no partial indexes).
+// Sparse, because pending mappings have no ACS id yet (sparse rather than partial: the embedded database has no partial indexes).
 identityMappingSchema.index({ acsId: 1 }, { unique: true, sparse: true, name: 'acs_id' });
 identityMappingSchema.index({ state: 1, stateChangedAt: 1 }, { name: 'state_age' });
 

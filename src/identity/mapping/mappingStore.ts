@@ -46,9 +46,9 @@ export interface MappingStoreOptions {
   acsResource: string;
   pendingWaitMs: number;
   /**
-   * Test the state in code between a read and a write by `_id`, instead of in the update's filter. For FerretDB v1:
-   * it evaluates any filter on more than `_id` by reading the whole collection, and runs a conditional update as a
-   * read then a write anyway, so this is no weaker there and costs two indexed operations instead of a scan.
+   * Test the state in code between a read and a write by `_id`, instead of in the update's filter. For a server that
+   * runs a filtered update as a read then a write anyway and scans for any filter on more than `_id`
+   * (DatabaseTraits.readModifyWriteUpdates): no weaker there, and two indexed operations instead of a scan.
    * On MongoDB the filter stays, and the update is atomic.
    */
   stateCheckedInCode?: boolean;
@@ -95,8 +95,8 @@ export class MappingStore {
 
   /**
    * Claims the app user before ACS is called; whoever inserts the pending mapping creates the identity.
-   * A plain insert, not an upsert: FerretDB v1 runs an upsert on an existing document as read-modify-write,
-   * which can write back a stale copy over a concurrent activation.
+   * A plain insert, not an upsert: a server that runs an upsert on an existing document as read-modify-write
+   * (DatabaseTraits) can write back a stale copy over a concurrent activation.
    */
   async reserve(user: AppUserRef): Promise<Reservation> {
     const reservationId = randomUUID();

@@ -1,7 +1,7 @@
 import { trusted } from 'mongoose';
 import type { LeaseModel } from './leaseModel.js';
 
-/** Hand-written over a tiny collection: a lease is a single conditional write, and TTL indexes are not available on FerretDB v1. */
+/** Hand-written over a tiny collection: a lease is a single conditional write, and expires by its own date, with no TTL index. */
 export class Lease {
   constructor(
     private readonly model: LeaseModel,

@@ -8,11 +8,11 @@ export interface ReconcileSchedule {
 }
 
 /**
- * Runs the reconciler every intervalMs on whichever instance holds the lease; the others skip that turn.
- * `sweep`, when given, removes expired rows on the same turn (FerretDB, which has no TTL indexes).
+ * Runs the reconciler (null: none) every intervalMs on whichever instance holds the lease; the others skip that turn.
+ * `sweep`, when given, removes expired rows on the same turn (bootstrap/expiry.ts).
  */
 export function scheduleReconciler(
-  reconciler: Reconciler,
+  reconciler: Reconciler | null,
   lease: Lease,
   intervalMs: number,
   logger: Logger,
@@ -22,8 +22,8 @@ export function scheduleReconciler(
   const runIfLeader = async () => {
     if (!(await lease.acquire(intervalMs * 2))) return;
     try {
-      const summary = await reconciler.runOnce();
-      if (summary.examined > 0) logger.info({ reconcile: summary }, 'reconciler run');
+      const summary = await reconciler?.runOnce();
+      if (summary && summary.examined > 0) logger.info({ reconcile: summary }, 'reconciler run');
       await sweep?.();
     } finally {
       await lease.release();

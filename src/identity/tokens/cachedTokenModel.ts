@@ -3,7 +3,7 @@ import { Schema, type Connection, type InferSchemaType, type Model } from 'mongo
 /** An issued ACS token kept for reuse, sealed with AES-256-GCM: the collection never holds a token in clear. */
 const cachedTokenSchema = new Schema(
   {
-    /** Issuer, app user, scopes and lifetime, hashed: what a request must match to reuse the token. The id, so FerretDB looks it up without a scan. */
+    /** Issuer, app user, scopes and lifetime, hashed: what a request must match to reuse the token. The id, so every server (the embedded database included) looks it up without a scan. */
     _id: { type: String, required: true },
     issuer: { type: String, required: true },
     appUserId: { type: String, required: true },

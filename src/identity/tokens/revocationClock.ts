@@ -10,8 +10,8 @@ const CLOCK_ID = 'clock';
  * A value in MongoDB that every revoke and deletion, on any instance, replaces after it has updated the mapping.
  * A cache hit checks it instead of reading the user's mapping: while the value is the one read before the entry
  * was last checked against the mapping, no revoke or deletion has happened since, on any instance. A new random
- * value, not an increment, so that two writes racing (FerretDB v1 runs an update as a read and a write) can never
- * leave a value a reader has seen before.
+ * value, not an increment, so that two writes racing (on a server that runs an update as a read and a write, see
+ * bootstrap/database.ts) can never leave a value a reader has seen before.
  *
  * Reads are shared: a caller gets the result of a read that began after its call, so a revoke answered before a
  * request arrived is always seen, and concurrent hits cost one read between them. Written by hand: a pair of
@@ -47,7 +47,7 @@ export class RevocationClock {
   async advance(): Promise<void> {
     const clock = this.connection.collection<{ _id: string; value: string }>(TOKEN_REVOCATIONS);
     const update = () => clock.updateOne({ _id: CLOCK_ID }, { $set: { value: randomUUID() } }, { upsert: true });
-    // Two first upserts racing on FerretDB: one inserts, the other finds the _id taken and updates.
+    // Two first upserts racing: one inserts, the other can find the _id taken (a duplicate key error), and updates.
     await update()
       .catch((error: unknown) => {
         if ((error as { code?: number }).code !== 11000) throw error;

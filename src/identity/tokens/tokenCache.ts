@@ -101,7 +101,7 @@ export class TokenCache {
     this.remember(cacheKey, { acsId, revocations, expiresOn: token.expiresOn, token: token.token, owner: appUserKey(lookup.user) });
     const sealed = this.cipher.seal(token.token, cacheKey);
     const entry = { _id: cacheKey, ...lookup.user, acsId, revocations, issuedAt: new Date(), expiresOn: token.expiresOn, ...sealed };
-    // Replace, not upsert-merge: FerretDB v1 runs upserts as read-modify-write; a lost race only costs a later ACS call.
+    // Replace, not upsert-merge: the embedded database runs upserts as read-modify-write; a lost race only costs a later ACS call.
     await this.model.deleteOne({ _id: cacheKey }).exec();
     await this.model.create(entry).catch((error: unknown) => {
       if ((error as { code?: number }).code !== 11000) throw error;

@@ -19,7 +19,8 @@ export interface StartFerretDbOptions {
 /**
  * Starts FerretDB (SQLite backend) on a free loopback port. The child watches its stdin,
  * which is a pipe from us: if this process dies, even by SIGKILL, the pipe closes and
- * FerretDB shuts itself down instead of lingering as an orphan.
+ * FerretDB shuts itself down instead of lingering as an orphan. Kept in one function (past 60 lines) so the
+ * child's start, readiness wait and cleanup read in order.
  */
 export async function startFerretDb(opts: StartFerretDbOptions): Promise<EmbeddedMongo> {
   const log = opts.log ?? (() => {});

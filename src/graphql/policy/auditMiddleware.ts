@@ -1,33 +1,32 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { UseMiddleware, type MiddlewareInterface, type NextFn, type ResolverData } from 'type-graphql';
+import type { MiddlewareInterface, NextFn, ResolverData } from 'type-graphql';
 import type { AuditLog } from '../../audit/auditLog.js';
 import { ErrorCode, GatewayError } from '../../errors.js';
 import { appUserIdProblem } from '../../identity/appUser.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayContext } from '../context.js';
-import { requestedAppUserId } from './actingOn.js';
-import { decidedSubject } from './subject.js';
+import { policyOf } from './operationPolicy.js';
 
 /**
- * Records each call (who, on whom, what, outcome) in the audit trail before the field's result is final: the
- * response waits for the write, and fails when the write fails. The subject is the one the access policy resolved (ActingOn, ActingAsTeamsUser).
+ * Records each call of an audited operation (who, on whom, what, outcome) before the field's result is final: the
+ * response waits for the write, and fails when the write fails. The subject is the one the policy decided before
+ * execution, read from the context; the identity is the one the policy's audit rule names. Built by the schema
+ * module with the audit log.
  */
-export function Audited(): MethodDecorator {
-  return UseMiddleware(AuditMiddleware);
-}
-
-/** Built by the schema module with the audit log (see graphql/schema.ts). */
 export class AuditMiddleware implements MiddlewareInterface<GatewayContext> {
   constructor(
     private readonly audit: AuditLog,
     private readonly logger: Logger,
   ) {}
 
-  async use({ context, info, args }: ResolverData<GatewayContext>, next: NextFn): Promise<unknown> {
-    const { caller, requestId } = context;
+  async use({ context, info }: ResolverData<GatewayContext>, next: NextFn): Promise<unknown> {
+    const { caller, requestId, decisions } = context;
+    const rule = policyOf(info.parentType.getFields()[info.fieldName])?.audit;
     // Nobody to attribute it to: the call is refused UNAUTHENTICATED before it acts.
-    if (!caller) return next();
+    if (!caller || !rule) return next();
+    const decision = decisions?.get(String(info.path.key));
+    const subject = decision && 'subject' in decision ? decision.subject : undefined;
     let outcome: { result?: unknown; error?: unknown } = {};
     try {
       outcome = { result: await next() };
@@ -36,18 +35,16 @@ export class AuditMiddleware implements MiddlewareInterface<GatewayContext> {
       outcome = { error };
       throw error;
     } finally {
-      const payload = outcome.result as { identity?: { id?: string }; deletedIdentityId?: string } | undefined;
-      const decided = decidedSubject(info);
-      const subject = decided?.appUserId ?? undecidedSubject(requestedAppUserId(args, 'input'), caller.userId);
+      const failed = 'error' in outcome;
       await this.audit
         .record({
           requestId,
           action: info.fieldName,
-          outcome: 'error' in outcome ? 'failure' : 'success',
-          errorCode: 'error' in outcome ? errorCodeOf(outcome.error) : undefined,
+          outcome: failed ? 'failure' : 'success',
+          errorCode: failed ? errorCodeOf(outcome.error) : undefined,
           actor: caller,
-          subjectAppUserId: subject,
-          identityId: payload?.identity?.id ?? payload?.deletedIdentityId ?? decided?.identityId,
+          subjectAppUserId: subject?.appUserId ?? undecidedSubject(decision && 'requested' in decision ? decision.requested : undefined, caller.userId),
+          identityId: rule.identity(failed ? undefined : outcome.result, subject),
         })
         .catch((writeError: unknown) => {
           this.logger.error({ err: writeError, requestId }, 'audit write failed');
