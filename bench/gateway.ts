@@ -9,12 +9,14 @@
 // Env: BENCH_DURATION_S (5), BENCH_REPEATS (3), BENCH_USERS (200), BENCH_SOAK_S (60; 300 with --record),
 // BENCH_CONCURRENCIES (1,16,64), BENCH_PROFILE (auto|on|off: CPU-profile the gateway when a target is missed),
 // BENCH_PROFILE_CONNECTIONS (1,16), BENCH_STORM_USERS (500), BENCH_STORM_REQUESTS (10 per user),
-// BENCH_STORM_CONNECTIONS (100), BENCH_STORM_REPEATS (BENCH_REPEATS), BENCH_GATEWAY_FLAGS (node flags instead of npm start's), BENCH_ONLY (a comma list of sections, for a
-// quick look: start, floor, compare, acsAway, storm, other, soak, profile).
+// BENCH_STORM_CONNECTIONS (100), BENCH_STORM_REPEATS (BENCH_REPEATS), BENCH_GATEWAY_FLAGS (node flags instead of
+// npm start's), BENCH_ONLY (a comma list of sections, for a quick look). `npm run bench -- --help` lists the
+// sections and settings (SECTION_HELP, SETTINGS) and runs nothing.
 import { execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
+import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
@@ -22,6 +24,7 @@ import { join } from 'node:path';
 import { loadDevIssuer, DEV_ISSUER } from '../src/local/devIssuer.js';
 import { startEmbeddedMongo } from '../src/local/embeddedMongo/index.js';
 import { startEmulator } from '@acs-identity-gateway/emulator';
+import { MeDocument } from '../clients/web/src/generated-string/graphql.js';
 import { markdown } from './report.js';
 import { ACS_ISSUE_LIMIT, runStorm, waitForFreshWindow, type StormRun } from './storm.js';
 import {
@@ -51,7 +54,54 @@ import {
 
 const RECORD = process.argv.includes('--record') || process.env.BENCH_RECORD === '1';
 const OUT_DIR = join(ROOT, RECORD ? 'bench' : '.local/bench');
-const SECTIONS = ['start', 'floor', 'compare', 'acsAway', 'storm', 'other', 'soak', 'profile'] as const;
+/** The sections, in the order they run; BENCH_ONLY picks some. */
+const SECTION_HELP = {
+  start: 'start to ready (spawn to the first 200 from /healthz), median of 3',
+  floor: 'the GraphQL stack alone: anonymous { __typename }',
+  compare: 'issueToken: bare SDK, the minimal alternative, the gateway with its token cache off and on, interleaved',
+  acsAway: 'the same with ACS 20 ms away (emulator latency): what the token cache spares',
+  trusted: 'a trusted document sent by id against the same document as free text, at 16 connections',
+  storm: 'a reconnect storm against a rate-limited ACS, with one gateway and two, cache off and on',
+  other: 'createUserAndToken for new users, revokeTokens',
+  soak: 'issueToken at 16 connections for BENCH_SOAK_S: RSS at its start and end',
+  profile: 'CPU profiles at BENCH_PROFILE_CONNECTIONS (when a target is missed, or BENCH_PROFILE=on)',
+} as const;
+const SECTIONS = Object.keys(SECTION_HELP) as Array<keyof typeof SECTION_HELP>;
+/** Every setting, with its default, for --help. */
+const SETTINGS: Array<[name: string, fallback: string, what: string]> = [
+  ['BENCH_ONLY', 'every section', 'a comma list of sections, for a quick look (not with --record)'],
+  ['BENCH_DURATION_S', '5', 'seconds per measured run'],
+  ['BENCH_REPEATS', '3', 'runs per scenario; ratios are medians of paired runs'],
+  ['BENCH_USERS', '200', 'app users the load rotates over'],
+  ['BENCH_CONCURRENCIES', '1,16,64', 'connections for compare'],
+  ['BENCH_SOAK_S', '60 (300 with --record)', 'soak length'],
+  ['BENCH_STORM_USERS', '500', 'users reconnecting in the storm'],
+  ['BENCH_STORM_REQUESTS', '10', 'issueToken requests per storm user'],
+  ['BENCH_STORM_CONNECTIONS', '100', 'connections in the storm'],
+  ['BENCH_STORM_REPEATS', 'BENCH_REPEATS', 'storm runs per mode'],
+  ['BENCH_PROFILE', 'auto', 'auto (profile when a target is missed), on or off'],
+  ['BENCH_PROFILE_CONNECTIONS', '1,16', 'connections profiled'],
+  ['BENCH_GATEWAY_FLAGS', "npm start's", 'node flags for the gateway, to try others'],
+  ['BENCH_RECORD', 'unset', '1 (or --record): replace the committed bench/results.json and bench/RESULTS.md; full runs only'],
+];
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const width = Math.max(...SECTIONS.map((name) => name.length), ...SETTINGS.map(([name]) => name.length));
+  console.log(
+    [
+      'Usage: npm run bench [-- --record]     (BENCH_ONLY=storm,soak npm run bench for some sections)',
+      '',
+      'Measures the gateway on loopback against the bare SDK and a minimal alternative; writes .local/bench/.',
+      '',
+      'Sections, in the order they run:',
+      ...SECTIONS.map((name) => `  ${name.padEnd(width)}  ${SECTION_HELP[name]}`),
+      '',
+      'Settings (environment variables, default in brackets):',
+      ...SETTINGS.map(([name, fallback, what]) => `  ${name.padEnd(width)}  ${what} [${fallback}]`),
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : null;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -71,14 +121,40 @@ const START_RUNS = 3;
 const ACS_LATENCY_MS = 20;
 const huge = '100000000';
 
+// Checked before anything starts, in one line each: a typo must not cost a run, nor print a stack trace.
+for (const problem of settingProblems()) {
+  console.error(problem);
+  process.exit(2);
+}
+
 const runs = (section: (typeof SECTIONS)[number]) => !ONLY || ONLY.includes(section);
 
+function settingProblems(): string[] {
+  const problems: string[] = [];
+  const unknown = ONLY?.filter((section) => !(SECTIONS as string[]).includes(section)) ?? [];
+  if (unknown.length > 0) problems.push(`BENCH_ONLY: unknown section ${unknown.map((name) => `"${name.slice(0, 40)}"`).join(', ')}; the sections are ${SECTIONS.join(', ')} (npm run bench -- --help).`);
+  if (RECORD && ONLY) problems.push('BENCH_ONLY: --record replaces the committed figures, so it runs every section; unset BENCH_ONLY.');
+  for (const [name] of SETTINGS) {
+    const value = process.env[name];
+    if (value === undefined || ['BENCH_ONLY', 'BENCH_PROFILE', 'BENCH_RECORD', 'BENCH_GATEWAY_FLAGS'].includes(name)) continue;
+    const list = name === 'BENCH_CONCURRENCIES' || name === 'BENCH_PROFILE_CONNECTIONS';
+    if (!(list ? /^\d+(,\d+)*$/ : /^\d+$/).test(value)) {
+      problems.push(`${name} takes a whole number${list ? ' or a comma list of them' : ''}, not "${value.slice(0, 40)}".`);
+    }
+  }
+  if (!['auto', 'on', 'off'].includes(PROFILE)) problems.push(`BENCH_PROFILE takes auto, on or off, not "${PROFILE.slice(0, 40)}".`);
+  return problems;
+}
+
 async function main(): Promise<void> {
-  if (ONLY?.some((s) => !(SECTIONS as readonly string[]).includes(s))) throw new Error(`BENCH_ONLY: sections are ${SECTIONS.join(', ')}`);
-  if (RECORD && ONLY) throw new Error('--record replaces the committed figures: run every section (unset BENCH_ONLY).');
+  // The build is part of the run, after the settings are checked, so that --help and a refusal start nothing.
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
   const started = Date.now();
   const loadAtStart = loadavg().map((l) => round(l, 2));
   const dataDir = await mkdtemp(join(tmpdir(), 'acs-gw-bench-'));
+  // Removed however the run ends: a failed or interrupted run must not leave the embedded database behind.
+  process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  process.once('SIGINT', () => process.exit(130));
   log(`data dir ${dataDir}; writing to ${OUT_DIR}; load average ${loadAtStart.join(' ')}`);
   const emulator = await startEmulatorProcess();
   const mongo = await startEmbeddedMongo({ dataDir: join(dataDir, 'mongo') });
@@ -98,6 +174,8 @@ async function main(): Promise<void> {
     AUTH_ISSUER: DEV_ISSUER,
     AUTH_AUDIENCE: issuer.audience,
     AUTH_JWKS_URI: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
+    // Production's metrics port is 9464; two instances run side by side in the storm, so each takes a free one.
+    METRICS_PORT: '0',
     SHUTDOWN_TIMEOUT_MS: '2000', // a quick stop, so the --cpu-prof run writes its profile before any SIGKILL
     // Rate limiting stays on (in memory) with limits no run reaches, so its cost is measured but it never rejects.
     RATE_LIMIT_STORE: 'memory',
@@ -105,6 +183,9 @@ async function main(): Promise<void> {
     RATE_LIMIT_CREATE_USER_AND_TOKEN_PER_MINUTE: huge,
     RATE_LIMIT_MUTATIONS_PER_MINUTE: huge,
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: huge,
+    RATE_LIMIT_READS_PER_MINUTE: huge,
+    // The scenarios send free documents (as they did before trusted documents), which production refuses by default.
+    TRUSTED_DOCUMENTS_ONLY: 'false',
   });
   const withCache = { TOKEN_CACHE: 'true', TOKEN_CACHE_KEYS: cacheKeys };
   const env = gatewayEnv(emulator.connectionString);
@@ -240,6 +321,49 @@ async function main(): Promise<void> {
     }
     await stopChild(minimal);
     await stopGateway(cached);
+  }
+
+  // (d'') Trusted documents: `me` (a mapping read, cached in memory for 30 s: little but GraphQL's own work) sent
+  // as the client kit sends it, by id, against the same document as free text, the same text every time (Apollo's
+  // document cache then skips the parse too) and a different text every time (a comment that changes: parsed and
+  // validated per request, as for varied or hostile clients). 16 connections, the three back to back per repetition.
+  let trusted: { connections: number; ratios: Record<string, number>; serverCpuMsPerRequest: Record<string, number | undefined> } | null = null;
+  if (runs('trusted')) {
+    const meId = (MeDocument as unknown as { __meta__: { hash: string } }).__meta__.hash;
+    const meText = JSON.parse(await readFile(join(ROOT, 'operations/trusted-documents.json'), 'utf8'))[meId] as string;
+    let variant = 0;
+    const post = (body: object): RequestMaker => () => ({
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${users[n++ % users.length]!.token}` },
+      body: JSON.stringify(body),
+    });
+    const makers: Record<string, RequestMaker> = {
+      trustedById: post({ documentId: meId }),
+      freeTextSame: post({ query: meText }),
+      freeTextVaried: () => post({ query: `${meText} # ${variant++}` })(),
+    };
+    const check = await cannon(gateway.origin, makers.trustedById!, 1, 1);
+    if (check.failures) throw new Error(`trusted documents: ${check.failures} failed requests by id`);
+    for (const make of Object.values(makers)) await cannon(gateway.origin, make, 4, 1); // warm-ups
+    const figures = Object.fromEntries(Object.keys(makers).map((key) => [key, [] as RunFigure[]]));
+    for (let i = 0; i < REPEATS; i++) {
+      for (const [key, make] of Object.entries(makers)) {
+        const figure = await withCpu({ server: gateway.child.pid!, ...backends }, () => cannon(gateway.origin, make, 16, DURATION_S));
+        if (figure.failures) log(`${key}: ${figure.failures} FAILED responses`);
+        figures[key]!.push(figure);
+      }
+    }
+    const paired = (a: string, b: string) => round(median(figures[a]!.map((f, i) => f.reqPerSec / figures[b]![i]!.reqPerSec)), 2);
+    for (const key of Object.keys(makers)) results[key] = [summarize(16, figures[key]!)];
+    // The gateway's CPU per request is far steadier than throughput on a machine shared with other work.
+    const cpu = Object.fromEntries(Object.keys(makers).map((key) => [key, results[key]![0]!.cpuMsPerRequest?.server]));
+    trusted = {
+      connections: 16,
+      ratios: { byIdOverSameText: paired('trustedById', 'freeTextSame'), byIdOverVariedText: paired('trustedById', 'freeTextVaried') },
+      serverCpuMsPerRequest: cpu,
+    };
+    log(`trusted documents c=16: ${Object.keys(makers).map((k) => `${k} ${results[k]![0]!.reqPerSec} req/s p50 ${results[k]![0]!.p50Ms} ms`).join('; ')}; ratios ${JSON.stringify(trusted.ratios)}`);
   }
 
   // (e) the storm: its own emulator, throttling token issues as ACS does and 20 ms away; its own database; a gateway
@@ -388,6 +512,7 @@ async function main(): Promise<void> {
     results,
     ratios,
     storm,
+    trustedDocuments: trusted,
     memory,
     soak: soakRss,
     startToReadyMs: startTimes.length ? { median: median(startTimes), runs: startTimes } : null,

@@ -17,6 +17,9 @@ export function markdown(r: any): string {
     gatewayRevokeTokens: 'Gateway `revokeTokens`',
     gatewayIssueTokenCacheOffAcsAway: `Gateway \`issueToken\`, cache off, ACS ${latency} ms away`,
     gatewayIssueTokenCacheOnAcsAway: `Gateway \`issueToken\`, cache on, ACS ${latency} ms away`,
+    trustedById: 'Gateway `me`, trusted document by id',
+    freeTextSame: 'Gateway `me`, the same free text every time',
+    freeTextVaried: 'Gateway `me`, a different free text every time',
   };
   const m = r.method;
   const lines = [
@@ -35,6 +38,15 @@ export function markdown(r: any): string {
     for (const [key, rows] of results) {
       for (const row of rows) lines.push(`| ${names[key] ?? key} | ${row.concurrency} | ${row.reqPerSec} | ${row.p50Ms} | ${row.p99Ms} |`);
     }
+  }
+  if (r.trustedDocuments) {
+    const t = r.trustedDocuments.ratios;
+    const cpu = r.trustedDocuments.serverCpuMsPerRequest;
+    lines.push(
+      '',
+      `Trusted documents at ${r.trustedDocuments.connections} connections (paired runs): by id ${t.byIdOverSameText}× the throughput of the same free text, ${t.byIdOverVariedText}× a different free text every time; ` +
+        `gateway CPU per request ${cpu.trustedById} ms by id, ${cpu.freeTextSame} ms the same text, ${cpu.freeTextVaried} ms a different text.`,
+    );
   }
   const cs = Object.keys(r.ratios.gatewayOverBareSdk);
   const cell = (v: number | null) => (v == null ? '–' : `${v}×`);

@@ -22,6 +22,8 @@ import { scheduleReconciler } from './identity/reconcile/schedule.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { createRateLimitIndexes, RateLimits } from './rateLimit/rateLimits.js';
+import { TrustedDocumentGate } from './trustedDocuments/gate.js';
+import { loadTrustedDocuments } from './trustedDocuments/manifest.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -81,6 +83,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     cleanups.push(() => schedule.stop());
     const teams = await teamsExchangeFor(config, core.acs.client);
     const schema = await buildGatewaySchema({ identities: core.identities, teams, audit, logger });
+    const trustedDocuments = await loadTrustedDocuments(config.trustedDocuments.manifestPath, { schema, introspection: config.introspection });
 
     let draining = false;
     const { http } = config;
@@ -94,13 +97,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         cacheMs: http.readinessCacheMs,
       }),
     };
-    // /metrics on the API port, or alone on METRICS_PORT, which the Service need not expose beyond Prometheus.
-    const metricsPort = http.metrics.enabled ? http.metrics.port : undefined;
+    // /metrics alone on its own port (METRICS_PORT on METRICS_HOST), and on the API port only when configured so.
+    const metricsPort = http.metrics.enabled ? http.metrics.ownPort : undefined;
     const metricsServer =
       metricsPort === undefined ? undefined : createHttpServer({ routes: { '/metrics': metricsRoute(metrics.registry) }, logger, timeouts: http.timeouts });
-    if (http.metrics.enabled && !metricsServer) routes['/metrics'] = metricsRoute(metrics.registry);
+    if (http.metrics.enabled && http.metrics.onApiPort) routes['/metrics'] = metricsRoute(metrics.registry);
     const server = createHttpServer({ routes, logger, timeouts: http.timeouts });
-    const apollo = createApolloServer({ schema, config, httpServer: server, logger, metrics, rateLimits });
+    const apollo = createApolloServer({ schema, config, httpServer: server, logger, metrics, rateLimits, trustedDocuments });
     await apollo.start();
     cleanups.push(() => apollo.stop());
     routes['/graphql'] = graphqlRoute({
@@ -111,14 +114,21 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       trustedProxies: http.trustedProxies,
       maxBodyBytes: http.maxRequestBytes,
       maxQueryCharacters: config.queryLimits.maxCharacters,
+      trustedDocuments: new TrustedDocumentGate({ documents: trustedDocuments, ...config.trustedDocuments }),
+      onUntrustedDocument: (reason, requestId) => {
+        metrics.untrustedDocuments.inc({ reason });
+        metrics.errors.inc({ code: 'DOCUMENT_NOT_TRUSTED' });
+        logger.info({ requestId, errorCodes: ['DOCUMENT_NOT_TRUSTED'], reason }, 'graphql request refused: document not trusted');
+      },
     });
     // GraphiQL is a development tool: in production GET /graphql stays Apollo's, and no asset route exists.
     if (!config.production) (await loadLocalStack(config.production, 'GraphiQL')).addGraphiqlRoutes(routes);
 
-    const host = ['0.0.0.0', '127.0.0.1', '::'].includes(config.host) ? 'localhost' : config.host;
+    const urlHost = (bound: string) => (['0.0.0.0', '127.0.0.1', '::'].includes(bound) ? 'localhost' : bound);
+    const host = urlHost(config.host);
     let metricsUrl: string | undefined;
-    if (metricsServer) {
-      const listening = await listen(metricsServer, metricsPort!, config.host, 'METRICS_PORT');
+    if (metricsServer && metricsPort) {
+      const listening = await listen(metricsServer, metricsPort.port, metricsPort.host, 'METRICS_PORT');
       cleanups.push(
         () =>
           new Promise<void>((resolve) => {
@@ -126,12 +136,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
             metricsServer.closeAllConnections(); // a scraper's keep-alive connection must not hold the stop
           }),
       );
-      metricsUrl = `http://${host}:${listening}/metrics`;
+      metricsUrl = `http://${urlHost(metricsPort.host)}:${listening}/metrics`;
     }
     const port = await listen(server, config.port, config.host, 'PORT');
     const url = `http://${host}:${port}/graphql`;
-    metricsUrl ??= http.metrics.enabled ? `http://${host}:${port}/metrics` : undefined;
-    logger.info({ url, metricsUrl }, 'gateway ready');
+    metricsUrl ??= http.metrics.enabled && http.metrics.onApiPort ? `http://${host}:${port}/metrics` : undefined;
+    logger.info({ url, metricsUrl, trustedDocuments: trustedDocuments.size, trustedDocumentsOnly: config.trustedDocuments.only }, 'gateway ready');
 
     return {
       url,

@@ -12,6 +12,8 @@ export const ErrorCode = {
   /** exchangeTeamsUserToken is turned off on this gateway (TEAMS_ENABLED). */
   TEAMS_EXCHANGE_DISABLED: 'TEAMS_EXCHANGE_DISABLED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** With TRUSTED_DOCUMENTS_ONLY, the document is not in the manifest; or an id names no trusted document (HTTP 400, before parsing). */
+  DOCUMENT_NOT_TRUSTED: 'DOCUMENT_NOT_TRUSTED',
   /** ACS holds several identities for the app user's customId (MultipleIdentitiesForCustomId); the reconciler settles it. */
   IDENTITY_CONFLICT: 'IDENTITY_CONFLICT',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',

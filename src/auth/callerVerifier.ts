@@ -17,6 +17,8 @@ export interface CallerVerifierOptions {
   /** Claim holding the caller's Microsoft Entra object id, compared with a Teams user's token (default `oid`). */
   objectIdClaim?: string;
   adminRole: string;
+  /** The roles a rule reads (SCOPE_POLICY's): the caller keeps only these of the roles claim. */
+  policyRoles?: ReadonlySet<string>;
   clockToleranceSeconds: number;
   /**
    * Remembers tokens that passed verification, so a client's repeated requests skip the signature check.
@@ -65,7 +67,13 @@ export function createCallerVerifier(options: CallerVerifierOptions): CallerVeri
       const objectId = objectIdOf(payload, options.objectIdClaim ?? 'oid');
       report('verified');
       return {
-        caller: { issuer: options.issuer, userId, isAdmin: roles.includes(options.adminRole), ...(objectId && { objectId }) },
+        caller: {
+          issuer: options.issuer,
+          userId,
+          isAdmin: roles.includes(options.adminRole),
+          roles: options.policyRoles ? [...new Set(roles.filter((role) => options.policyRoles!.has(role)))] : [],
+          ...(objectId && { objectId }),
+        },
         // jose accepts exp plus the tolerance, so a remembered token may be used exactly as long.
         validUntilMs: (payload.exp! + options.clockToleranceSeconds) * 1000,
       };

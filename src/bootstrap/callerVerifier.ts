@@ -10,6 +10,7 @@ export async function callerVerifierFor(config: GatewayConfig, onBearerToken?: (
     rolesClaim: auth.rolesClaim,
     objectIdClaim: auth.objectIdClaim,
     adminRole: auth.adminRole,
+    policyRoles: new Set(config.scopePolicy?.byRole.keys() ?? []),
     clockToleranceSeconds: auth.clockToleranceSeconds,
     verifiedTokenCache: auth.verifiedTokenCache,
     onBearerToken,

@@ -63,7 +63,7 @@ export async function connectCore(config: GatewayConfig, options: CoreOptions): 
   const identities = new IdentityService(acs.client, mappings, tokens, {
     allowedScopes: config.allowedScopes,
     defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes,
-  });
+  }, config.scopePolicy);
   const reconciler = new Reconciler(mappings, acs.client, { staleAfterMs: options.staleAfterMs ?? config.reconcile.staleAfterMs, tokens });
   const reconcilerLease = new Lease(leaseModel(connection), 'reconciler', `${hostname()}:${process.pid}:${randomUUID()}`);
   return { acs, connection, database, mappings, tokens, identities, reconciler, reconcilerLease };

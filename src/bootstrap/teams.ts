@@ -23,7 +23,7 @@ export async function teamsExchangeFor(config: GatewayConfig, acs: AcsIdentityCl
       tenants: [dev.teams.tenantId],
       clientIds: teams.clientIds ?? [dev.teams.clientId],
     });
-    return new TeamsExchange(verifier, acs, auth.objectIdClaim);
+    return new TeamsExchange(verifier, acs, auth.objectIdClaim, config.scopePolicy);
   }
   const verifier = createTeamsTokenVerifier({
     ...common,
@@ -33,5 +33,5 @@ export async function teamsExchangeFor(config: GatewayConfig, acs: AcsIdentityCl
     tenants: teams.tenants,
     clientIds: teams.clientIds,
   });
-  return new TeamsExchange(verifier, acs, auth.objectIdClaim);
+  return new TeamsExchange(verifier, acs, auth.objectIdClaim, config.scopePolicy);
 }

@@ -8,6 +8,7 @@ import { rateLimitsConfig, rateLimitsEnv, type RateLimitConfig } from './rateLim
 import { serverConfig, serverEnv, type HttpConfig, type ServerConfig } from './server.js';
 import { teamsConfig, teamsEnv, type TeamsConfig } from './teams.js';
 import { tokensConfig, tokensEnv, type TokensConfig } from './tokens.js';
+import { trustedDocumentsConfig, trustedDocumentsEnv, type TrustedDocumentsConfig } from './trustedDocuments.js';
 import { unknownVariables } from './unknownVariables.js';
 
 export { ConfigError } from './env.js';
@@ -16,7 +17,8 @@ export type { AuthConfig } from './auth.js';
 export type { RateLimitConfig } from './rateLimits.js';
 export type { HttpConfig, QueryLimits } from './server.js';
 export type { TeamsConfig, TeamsTokenRules } from './teams.js';
-export type { CacheKey, TokenStrategy } from './tokens.js';
+export type { CacheKey, ScopeGrant, ScopePolicy, TokenStrategy } from './tokens.js';
+export type { TrustedDocumentsConfig } from './trustedDocuments.js';
 
 /**
  * The environment, by area: each module under config/ declares the variables it reads and returns the options of
@@ -31,6 +33,7 @@ const envSchema = z.object({
   ...tokensEnv,
   ...rateLimitsEnv,
   ...teamsEnv,
+  ...trustedDocumentsEnv,
 });
 
 /** Every variable the gateway reads for its configuration (deployment tooling such as the Helm chart is checked against it). */
@@ -42,7 +45,7 @@ export type GatewayConfig = {
   /** What production would refuse but development only warns about (unknown variables with the gateway's prefixes). */
   warnings?: string[];
 } & Omit<ServerConfig, 'http'> & { http: HttpConfig } & DatabaseConfig &
-  TokensConfig & { acs: AcsConfig; auth: AuthConfig; rateLimits: RateLimitConfig; teams: TeamsConfig };
+  TokensConfig & { acs: AcsConfig; auth: AuthConfig; rateLimits: RateLimitConfig; teams: TeamsConfig; trustedDocuments: TrustedDocumentsConfig };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const parsed = envSchema.safeParse(env);
@@ -68,9 +71,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   const auth = attempt(() => authConfig(e, context));
   const tokens = attempt(() => tokensConfig(e, context));
   const server = serverConfig(e, context);
-  const observability = attempt(() => observabilityConfig(e, server.port));
+  const observability = attempt(() => observabilityConfig(e, server.port, context));
   const database = attempt(() => databaseConfig(e, context));
   const teams = attempt(() => teamsConfig(e, context));
+  const trusted = attempt(() => trustedDocumentsConfig(e, context));
   if (problems.length > 0) throw new ConfigError(problems.join(' '));
 
   return {
@@ -85,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     auth,
     rateLimits: rateLimitsConfig(e, context, e.MONGODB_URI),
     teams,
+    ...trusted,
   };
 }

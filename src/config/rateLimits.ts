@@ -33,6 +33,13 @@ export const BUDGETS = {
       'Requests without a bearer token, and requests whose bearer token is refused, per client IP (IPv6: per /64) per minute. Once an IP has spent it, its new bearer tokens are refused before their signature is checked.',
   },
   entities: { variable: 'RATE_LIMIT_ENTITIES_PER_MINUTE', perMinute: 600, per: 'caller', meaning: '`_entities` representations per caller per minute.' },
+  reads: {
+    variable: 'RATE_LIMIT_READS_PER_MINUTE',
+    perMinute: 120,
+    per: 'caller',
+    meaning:
+      'Reads of stored data per caller per minute: each appearance of `me`, `communicationIdentity`, `User.communicationIdentity` or `auditEvents` in an operation (aliases, repeats and fragments included) is one, charged before anything runs. The client kit reads nothing (its refreshers only call mutations); an app that asks for `me` on each page view stays far below. Anonymous requests spend the same points from `RATE_LIMIT_ANONYMOUS_PER_MINUTE`.',
+  },
   teamsExchange: {
     variable: 'RATE_LIMIT_TEAMS_EXCHANGE_PER_MINUTE',
     perMinute: 10,

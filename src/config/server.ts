@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { booleanFlag, commaList, optionalString, type AreaContext, type EnvOf } from './env.js';
+import type { MetricsConfig } from './observability.js';
 
 export const serverEnv = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -43,8 +44,8 @@ export interface HttpConfig {
   /** node:http's headersTimeout, requestTimeout and keepAliveTimeout: slow clients are cut off. */
   timeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
   readinessCacheMs: number;
-  /** Off, on the API port, or on a port of its own (METRICS_PORT); see observability.ts. */
-  metrics: { enabled: false } | { enabled: true; port?: number };
+  /** Where /metrics is served; see observability.ts. */
+  metrics: MetricsConfig;
 }
 
 /** The GraphQL request limits (graphql/plugins/queryLimits.ts, entityLimits.ts). */

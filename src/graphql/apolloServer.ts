@@ -13,6 +13,8 @@ import type { GatewayConfig } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RateLimits } from '../rateLimit/rateLimits.js';
+import { TrustedDocumentStore } from '../trustedDocuments/documentStore.js';
+import type { TrustedDocuments } from '../trustedDocuments/manifest.js';
 import type { GatewayContext } from './context.js';
 import { formatError } from './formatError.js';
 import { entityLimitsPlugin } from './plugins/entityLimits.js';
@@ -27,10 +29,12 @@ export interface ApolloOptions {
   logger: Logger;
   metrics: GatewayMetrics;
   rateLimits: RateLimits;
+  /** Parsed and validated at start: found in the document store, never parsed per request. */
+  trustedDocuments: TrustedDocuments;
 }
 
 /** Apollo Server with the gateway's limits, masking, metrics and the operations' policies. */
-export function createApolloServer({ schema, config, httpServer, logger, metrics, rateLimits }: ApolloOptions): ApolloServer<GatewayContext> {
+export function createApolloServer({ schema, config, httpServer, logger, metrics, rateLimits, trustedDocuments }: ApolloOptions): ApolloServer<GatewayContext> {
   const limits = queryLimitOptions(config.queryLimits);
   return new ApolloServer<GatewayContext>({
     schema,
@@ -38,10 +42,11 @@ export function createApolloServer({ schema, config, httpServer, logger, metrics
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     csrfPrevention: true,
-    // Nothing a client sends is kept past its request: no automatic persisted queries, and parsed documents are
-    // cached within 2 MiB (Apollo's default 30 MiB of AST, counted as JSON, would fill the 128 MiB heap).
+    // Nothing a client sends is kept past its request: no automatic persisted queries (trusted documents are read
+    // from the manifest only), and other parsed documents are cached within 2 MiB (Apollo's default 30 MiB of AST,
+    // counted as JSON, would fill the 128 MiB heap).
     persistedQueries: false,
-    documentStore: new InMemoryLRUCache({ maxSize: 2 * 1024 * 1024 }),
+    documentStore: new TrustedDocumentStore(trustedDocuments, new InMemoryLRUCache({ maxSize: 2 * 1024 * 1024 })),
     // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would start a second, competing stop that never settles.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: limits.allowBatchedHttpRequests,

@@ -8,7 +8,6 @@ const REQUEST_ERROR_CODES = new Set([
   'BAD_USER_INPUT',
   'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 const GATEWAY_CODES = new Set<string>(Object.values(ErrorCode));
 /**

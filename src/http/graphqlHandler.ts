@@ -4,6 +4,7 @@ import type { CallerVerifier } from '../auth/callerVerifier.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import type { RateLimits } from '../rateLimit/rateLimits.js';
+import { ROUTER_SECRET_HEADER, type RefusalReason, type TrustedDocumentGate } from '../trustedDocuments/gate.js';
 import { corsFor } from './cors.js';
 import { PayloadTooLargeError, readBody } from './readBody.js';
 import { clientIpOf, firstHeader, requestIdOf } from './requestMeta.js';
@@ -19,6 +20,9 @@ export interface GraphqlRouteOptions {
   maxBodyBytes: number;
   /** Longer query texts are refused before parsing; graphql-armor has no character limit of its own. */
   maxQueryCharacters: number;
+  trustedDocuments: TrustedDocumentGate;
+  /** Called for each request refused with DOCUMENT_NOT_TRUSTED (metrics, log). */
+  onUntrustedDocument(reason: RefusalReason, requestId: string): void;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface GraphqlRouteOptions {
  * fixed routes need no web framework). The context carries the verified caller, the request id and the client IP.
  */
 export function graphqlRoute(options: GraphqlRouteOptions): RouteHandler {
-  const { apollo, verifyCaller, rateLimits, trustedProxies, maxBodyBytes, maxQueryCharacters } = options;
+  const { apollo, verifyCaller, rateLimits, trustedProxies, maxBodyBytes, maxQueryCharacters, trustedDocuments } = options;
   const cors = corsFor(options.corsOrigins);
   const context = async (req: IncomingMessage, res: ServerResponse): Promise<GatewayContext> => {
     const clientIp = clientIpOf(req, trustedProxies);
@@ -60,6 +64,16 @@ export function graphqlRoute(options: GraphqlRouteOptions): RouteHandler {
       return sendJsonError(res, tooLarge ? 413 : 400, tooLarge ? 'The request body is too large.' : 'The request body is not valid JSON.');
     }
 
+    // Trusted documents first, so that with TRUSTED_DOCUMENTS_ONLY nothing outside the manifest goes further, whatever it holds.
+    const fromRouter = trustedDocuments.isRouter(firstHeader(req, ROUTER_SECRET_HEADER));
+    const gated = req.method === 'GET' ? gateSearch(trustedDocuments, url, fromRouter) : gateBody(trustedDocuments, body, fromRouter);
+    if (!gated.ok) {
+      options.onUntrustedDocument(gated.reason, requestIdOf(req));
+      return sendJsonError(res, 400, gated.message, { code: 'DOCUMENT_NOT_TRUSTED', reason: gated.reason });
+    }
+    body = gated.body;
+    const search = gated.search ?? url.search;
+
     if (longestQuery(body, url) > maxQueryCharacters) {
       return sendJsonError(res, 400, `The query is longer than ${maxQueryCharacters} characters.`);
     }
@@ -69,7 +83,7 @@ export function graphqlRoute(options: GraphqlRouteOptions): RouteHandler {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: () => context(req, res),
     });
 
@@ -82,6 +96,43 @@ export function graphqlRoute(options: GraphqlRouteOptions): RouteHandler {
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+type Gated = { ok: true; body: unknown; search?: string } | { ok: false; reason: RefusalReason; message: string };
+
+/** A POST body: one request, or a batch, refused whole when any of its requests is. */
+function gateBody(gate: TrustedDocumentGate, body: unknown, fromRouter: boolean): Gated {
+  // No body, or one that is not JSON: Apollo refuses it (content type, CSRF) without a document to parse.
+  if (body === undefined || typeof body === 'string') return { ok: true, body };
+  const requests = Array.isArray(body) ? body : [body];
+  const checked = [];
+  for (const request of requests) {
+    const outcome = gate.check(request, fromRouter);
+    if (!outcome.ok) return outcome;
+    checked.push(outcome.request);
+  }
+  return { ok: true, body: Array.isArray(body) ? checked : checked[0] };
+}
+
+/** A GET: the same fields as search parameters (extensions as JSON), rewritten for Apollo. */
+function gateSearch(gate: TrustedDocumentGate, url: URL, fromRouter: boolean): Gated {
+  const params = new URLSearchParams(url.search);
+  const request: Record<string, unknown> = {};
+  for (const name of ['query', 'documentId'] as const) if (params.has(name)) request[name] = params.get(name);
+  if (params.has('extensions')) {
+    try {
+      request.extensions = JSON.parse(params.get('extensions')!) as unknown;
+    } catch {
+      request.extensions = params.get('extensions'); // Apollo answers BAD_REQUEST for it, unless the gate refuses first
+    }
+  }
+  const outcome = gate.check(request, fromRouter);
+  if (!outcome.ok) return outcome;
+  params.delete('documentId');
+  if (typeof outcome.request.query === 'string') params.set('query', outcome.request.query);
+  if (outcome.request.extensions === undefined) params.delete('extensions');
+  else if (request.extensions !== outcome.request.extensions) params.set('extensions', JSON.stringify(outcome.request.extensions));
+  return { ok: true, body: undefined, search: params.size > 0 ? `?${params.toString()}` : '' };
 }
 
 function longestQuery(body: unknown, url: URL): number {
@@ -99,7 +150,7 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   return contentType?.toLowerCase().includes('json') ? (JSON.parse(raw) as unknown) : raw;
 }
 
-export function sendJsonError(res: ServerResponse, status: number, message: string): void {
+export function sendJsonError(res: ServerResponse, status: number, message: string, extensions: Record<string, string> = { code: 'BAD_REQUEST' }): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+  res.end(JSON.stringify({ errors: [{ message, extensions }] }));
 }

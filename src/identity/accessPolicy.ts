@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/caller.js';
+import type { ScopeGrant, ScopePolicy } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { TeamsUserRef } from '../teams/teamsUser.js';
 import { requireAppUserId, type AppUserRef } from './appUser.js';
@@ -30,7 +31,7 @@ export function resolveTarget(caller: Caller | null, requested: unknown): AppUse
  */
 export function teamsUserOf(caller: Caller | null): TeamsUserRef {
   const self = requireCaller(caller);
-  return { issuer: self.issuer, appUserId: self.userId, objectId: self.objectId ?? null };
+  return { issuer: self.issuer, appUserId: self.userId, objectId: self.objectId ?? null, roles: self.roles ?? [] };
 }
 
 /** May act on everyone's records (the audit trail): the admin role only. */
@@ -43,4 +44,23 @@ export function requireAdmin(caller: Caller | null, refusal: string): Caller {
 /** May see an identity without acting on it (federation joins): the user themself, or an admin of the same provider. */
 export function maySee(caller: Caller, user: AppUserRef): boolean {
   return user.issuer === caller.issuer && (user.appUserId === caller.userId || caller.isAdmin);
+}
+
+/**
+ * What tokens a caller may ask for, beside whom they may act on (resolveTarget): acting on themself, the union of
+ * their roles' scopes in SCOPE_POLICY (`*` when none of their roles is listed) and the largest of their roles'
+ * lifetime caps (none when one of them has none). An admin acting on another user is bound by ALLOWED_SCOPES only:
+ * null, as without a policy.
+ */
+export function tokenGrant(caller: Caller, user: AppUserRef, policy: ScopePolicy | null): ScopeGrant | null {
+  if (!policy) return null;
+  if (user.issuer !== caller.issuer || user.appUserId !== caller.userId) return null; // only an admin gets here (resolveTarget)
+  const listed = (caller.roles ?? []).map((role) => policy.byRole.get(role)).filter((grant): grant is ScopeGrant => grant !== undefined);
+  const grants = listed.length > 0 ? listed : policy.everyoneElse ? [policy.everyoneElse] : [];
+  const caps = grants.map((grant) => grant.maxExpiresInMinutes);
+  const uncapped = grants.length === 0 || caps.some((cap) => cap === undefined);
+  return {
+    scopes: [...new Set(grants.flatMap((grant) => grant.scopes))],
+    ...(!uncapped && { maxExpiresInMinutes: Math.max(...(caps as number[])) }),
+  };
 }

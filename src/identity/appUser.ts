@@ -11,10 +11,13 @@ export interface AppUserRef {
 export const MAX_APP_USER_ID_LENGTH = 256;
 
 /**
- * Control, format (bidirectional overrides, zero-width characters), private-use and lone surrogate code points,
- * and line or paragraph separators: none belongs in an id, and they let one id pose as another in audit views.
+ * What an id must not contain, since none of it belongs in an id and each lets one id pose as another in audit
+ * views and logs: control, format (bidirectional overrides, zero-width characters), private-use and lone surrogate
+ * code points; every separator (Z: spaces such as U+00A0 or U+3000, line and paragraph separators); the code points
+ * Unicode marks default-ignorable (drawn as nothing: Hangul fillers, variation selectors, the combining grapheme
+ * joiner, tags); and unassigned ones (no glyph yet, and no stable normalization).
  */
-const UNSAFE_CHARACTER = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/u;
+const UNSAFE_CHARACTER = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}\p{Z}\p{Default_Ignorable_Code_Point}]/u;
 
 /**
  * The one rule for app user ids, applied before anything is stored or audited: to ids given as input and to the
@@ -24,7 +27,7 @@ export function appUserIdProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'must be a string';
   if (value.trim() === '') return 'must not be empty';
   if (value.length > MAX_APP_USER_ID_LENGTH) return `must be at most ${MAX_APP_USER_ID_LENGTH} characters long`;
-  if (UNSAFE_CHARACTER.test(value)) return 'must not contain control, format, private-use or separator characters';
+  if (UNSAFE_CHARACTER.test(value)) return 'must not contain control, format, private-use, separator (spaces included), invisible or unassigned characters';
   if (value.normalize('NFC') !== value) return 'must be in Unicode normalization form C';
   return null;
 }

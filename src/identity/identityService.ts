@@ -2,7 +2,8 @@ import type { AcsIdentityClient, AcsToken } from '../acs/acsIdentityClient.js';
 import type { ScopeName } from '../vocabulary/scopes.js';
 import type { Caller } from '../auth/caller.js';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { maySee, requireCaller } from './accessPolicy.js';
+import type { ScopePolicy } from '../config/config.js';
+import { maySee, requireCaller, tokenGrant } from './accessPolicy.js';
 import { customIdFor, type AppUserRef } from './appUser.js';
 import type { IdentityMapping } from './mapping/identityMappingModel.js';
 import { identityNotFound, type MappingStore } from './mapping/mappingStore.js';
@@ -28,6 +29,7 @@ export class IdentityService {
     private readonly mappings: MappingStore,
     private readonly tokens: TokenSource,
     private readonly tokenRules: TokenRequestRules,
+    private readonly scopePolicy: ScopePolicy | null = null,
   ) {}
 
   async find(user: AppUserRef): Promise<IdentityView | null> {
@@ -59,12 +61,13 @@ export class IdentityService {
     return { identity: toView(mapping), created };
   }
 
-  issueToken(user: AppUserRef, args: TokenArgs): Promise<IssuedToken> {
-    return this.tokens.issue(user, this.validate(args), { forceRefresh: args.forceRefresh === true });
+  /** `caller` is who asks (their roles, in SCOPE_POLICY), `user` whom the access policy let them act on. */
+  issueToken(user: AppUserRef, args: TokenArgs, caller: Caller): Promise<IssuedToken> {
+    return this.tokens.issue(user, this.validate(args, caller, user), { forceRefresh: args.forceRefresh === true });
   }
 
-  async createUserAndToken(user: AppUserRef, args: TokenArgs): Promise<CreateUserAndTokenPayload> {
-    const request = this.validate(args);
+  async createUserAndToken(user: AppUserRef, args: TokenArgs, caller: Caller): Promise<CreateUserAndTokenPayload> {
+    const request = this.validate(args, caller, user);
     let issued: AcsToken | undefined;
     const { mapping, created } = await this.ensureIdentity(user, async () => {
       const result = await this.acs.createUserAndToken(request.acsScopes, request.expiresInMinutes, customIdFor(user));
@@ -98,8 +101,8 @@ export class IdentityService {
     return { appUserId: user.appUserId, deletedIdentityId: deleting.acsId! };
   }
 
-  private validate(args: TokenArgs): TokenRequest {
-    return validateTokenRequest(args.scopes, args.expiresInMinutes, this.tokenRules);
+  private validate(args: TokenArgs, caller: Caller, user: AppUserRef): TokenRequest {
+    return validateTokenRequest(args.scopes, args.expiresInMinutes, this.tokenRules, tokenGrant(caller, user, this.scopePolicy));
   }
 
   /**

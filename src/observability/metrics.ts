@@ -62,6 +62,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly documentsParsed = new Counter({
+    name: 'gateway_graphql_documents_parsed_total',
+    help: 'GraphQL documents parsed (and validated); trusted documents and cached ones are not.',
+    registers: [this.registry],
+  });
+
+  readonly untrustedDocuments = new Counter({
+    name: 'gateway_untrusted_documents_total',
+    help: 'Requests refused with DOCUMENT_NOT_TRUSTED before parsing, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly mongoMonitorRestarts = new Counter({
     name: 'gateway_mongo_monitor_restarts_total',
     help: 'Reconnects of the MongoDB client after its server monitor stalled, by outcome (reconnected, or failed and retried).',

@@ -58,7 +58,8 @@ export class RateLimits {
     connection: Connection,
     private readonly options: RateLimitOptions = {},
   ) {
-    this.leases = config.store === 'mongo' ? new LRUCache({ max: 100_000 }) : null;
+    // Bounded lower than the refusals above: only busy keys gain from a lease, and one evicted loses at most MAX_AHEAD points.
+    this.leases = config.store === 'mongo' ? new LRUCache({ max: 10_000 }) : null;
     if (config.store === 'off') {
       this.limiters = null;
       return;

@@ -36,6 +36,8 @@ export interface VerifiedTeamsToken {
   claimedObjectId: string;
   clientId: string;
   token: string;
+  /** The token's exp: the ACS token exchanged for it expires with it. */
+  expiresAt: Date;
 }
 
 export type TeamsTokenVerifier = (token: unknown) => Promise<VerifiedTeamsToken>;
@@ -83,7 +85,7 @@ export function createTeamsTokenVerifier(options: TeamsTokenVerifierOptions): Te
     if (missing.length > 0) throw invalid(`it lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
 
     if (!isGuid(payload.oid)) throw invalid('its "oid" claim is not an object id');
-    return { objectId: normalizeGuid(payload.oid), tenantId: tenant, claimedObjectId: payload.oid, clientId: app, token };
+    return { objectId: normalizeGuid(payload.oid), tenantId: tenant, claimedObjectId: payload.oid, clientId: app, token, expiresAt: new Date(payload.exp! * 1000) };
   };
 }
 

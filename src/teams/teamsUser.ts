@@ -8,6 +8,8 @@ export interface TeamsUserRef {
   issuer: string;
   appUserId: string;
   objectId: string | null;
+  /** The caller's roles that SCOPE_POLICY names: their lifetime cap applies to the exchanged token. */
+  roles: readonly string[];
 }
 
 /** A Teams user's communication identifier, as the Calling and Chat SDKs write it: `8:orgid:<object id>` (public cloud). */

@@ -7,7 +7,7 @@
 // whatever was asked. Nothing in the SDK or the clock is faked; the credential's own timers do the refreshing.
 import { AzureCommunicationTokenCredential } from '@azure/communication-common';
 import { decodeJwt } from 'jose';
-import { AbortError, createTokenRefresher, isGatewayError, type RefresherEvent, type TokenRefresher } from '@acs-identity-gateway/client';
+import { AbortError, createTokenRefresher, isGatewayError, MeDocument, request, RevokeTokensDocument, type RefresherEvent, type TokenRefresher } from '@acs-identity-gateway/client';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 import { waitFor } from '../harness/net.js';
 
@@ -18,7 +18,8 @@ const credentials: AzureCommunicationTokenCredential[] = [];
 const issuedTokens: string[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({ name: 'client_credential', emulator: { tokenLifetimeSeconds: LIFETIME_S } });
+  // As in production: only the manifest's documents, which the kit sends by id.
+  h = await startHarness({ name: 'client_credential', env: { TRUSTED_DOCUMENTS_ONLY: 'true' }, emulator: { tokenLifetimeSeconds: LIFETIME_S } });
 });
 afterEach(() => {
   for (const credential of credentials.splice(0)) credential.dispose();
@@ -67,9 +68,9 @@ function issueTokensServed(sub: string): number {
   }).length;
 }
 
-const identityOf = async (sub: string) => (await h.gql<{ me: { id: string } | null }>('{ me { id } }', {}, await h.tokenFor(sub))).data?.me?.id;
+const identityOf = async (sub: string) => (await request(MeDocument, {}, { endpoint: h.gateway.url, authToken: await h.tokenFor(sub) })).me?.id;
 
-describe('AzureCommunicationTokenCredential with createTokenRefresher, against the real gateway', () => {
+describe('AzureCommunicationTokenCredential with createTokenRefresher, against the real gateway (TRUSTED_DOCUMENTS_ONLY)', () => {
   it('obtains a token for a new user, creating the identity once', async () => {
     expect(await identityOf('kit-new')).toBeUndefined();
     const { tokenRefresher, events } = refresherFor('kit-new');
@@ -185,8 +186,8 @@ describe('AzureCommunicationTokenCredential with createTokenRefresher, against t
     const before = await credential.getToken();
     expect(await h.introspect(before.token)).toMatchObject({ active: true });
 
-    const revoked = await h.gql('mutation { revokeTokens { revokedAt } }', {}, await h.tokenFor('kit-revoke'));
-    expect(revoked.errors).toBeUndefined();
+    const revoked = await request(RevokeTokensDocument, {}, { endpoint: h.gateway.url, authToken: await h.tokenFor('kit-revoke') });
+    expect(revoked.revokeTokens.revokedAt).toEqual(expect.any(String));
     expect(await h.introspect(before.token)).toMatchObject({ active: false, reason: 'revoked' });
 
     const seen = refreshes.length;

@@ -89,7 +89,7 @@ export const teamsTokenRefresher: TokenRefresher = createTeamsTokenRefresher({
   getAuthToken: () => 'sign-in',
   getTeamsUserAadToken: async ({ forceRefresh, signal }) => (forceRefresh || signal.aborted ? 'fresh' : 'cached'),
   onEvent: (event: RefresherEvent) => {
-    if (event.type === 'teams-token') console.log(event.teamsUserId, event.expiresOn);
+    if (event.type === 'teams-token') console.log(event.identity.id, event.expiresOn);
   },
 });
 

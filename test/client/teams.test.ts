@@ -102,7 +102,7 @@ describe('AzureCommunicationTokenCredential with createTeamsTokenRefresher, agai
     expect(await h.introspect(token)).toEqual({ active: true, identity: teamsUserOf('teams-alice'), kind: 'microsoftTeamsUser', expiresOn: expect.any(String) });
     expect(expiresOnTimestamp).toBe(decodeJwt(token).exp! * 1000);
     expect(asks).toEqual([false]);
-    expect(events).toEqual([{ type: 'teams-token', operation: 'exchangeTeamsUserToken', teamsUserId: teamsUserOf('teams-alice'), expiresOn: expect.any(String) }]);
+    expect(events).toEqual([{ type: 'teams-token', operation: 'exchangeTeamsUserToken', identity: { id: teamsUserOf('teams-alice') }, expiresOn: expect.any(String) }]);
     // The event's expiry is the token's (the gateway's DateTime is to the millisecond, the JWT's exp to the second).
     expect(Math.floor(Date.parse((events[0] as { expiresOn: string }).expiresOn) / 1000)).toBe(decodeJwt(token).exp);
     expect(acsExchanges()).toBe(before + 1);

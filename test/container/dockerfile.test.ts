@@ -6,10 +6,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { startEmulator, type RunningEmulator } from '@acs-identity-gateway/emulator';
+import { CreateUserDocument } from '../../clients/web/src/generated-string/graphql.js';
 import { STAND_IN_PACKAGES, STAND_IN_SOURCE_DIR } from '../architecture/standIns.js';
 import { startTestIssuer, type TestIssuer } from '../harness/testIssuer.js';
 import { uniqueDbUri } from '../support/mongo.js';
-import { execForm, parseDockerfile, parseEnv, splitFlags, type Instruction, type Stage } from './dockerfile.js';
+import { execForm, parseDockerfile, parseEnv, parseLabels, splitFlags, type Instruction, type Stage } from './dockerfile.js';
 import { isIgnored, parseDockerignore } from './dockerignore.js';
 import { nodeShimDir, privateNpmCache, reproduceStage, spawnLogged, type StageResult } from './reproduce.js';
 
@@ -33,14 +34,48 @@ describe('Dockerfile', () => {
     const env = Object.assign({}, ...all(runtime, 'ENV').map((item) => parseEnv(item.args))) as Record<string, string>;
     expect(env.NODE_ENV).toBe('production');
     expect(last(runtime, 'HEALTHCHECK')?.args).toContain('/healthz');
-    expect(last(runtime, 'EXPOSE')?.args).toBe('4000');
     // Started exactly as `npm start` starts it, node flags included.
     const startScript = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
     expect(execForm(last(runtime, 'CMD')!.args).join(' ')).toBe(/exec (node .*dist\/src\/main\.js)$/.exec(startScript)?.[1]);
-    // The runtime stage installs production dependencies only.
-    const installs = all(runtime, 'RUN').filter((item) => /\bnpm (ci|install)\b/.test(item.args));
+    // The runtime stage's node_modules come from a stage that installs production dependencies only.
+    const from = all(runtime, 'COPY').map((item) => splitFlags(item.args)).find(({ rest }) => /^\S*node_modules\s/.test(rest))?.flags.from;
+    const deps = dockerfile.stages.find((stage) => stage.name === from)!;
+    const installs = all(deps, 'RUN').filter((item) => /\bnpm (ci|install)\b/.test(item.args));
     expect(installs.length).toBeGreaterThan(0);
     for (const install of installs) expect(install.args).toMatch(/--omit=dev\b/);
+  });
+
+  it('starts from a base pinned by digest, named with its Node version, the one npm ci installs for development', () => {
+    const match = /^node:(24\.\d+\.\d+)-bookworm-slim@sha256:([0-9a-f]{64})$/.exec(dockerfile.args.NODE_IMAGE ?? '');
+    expect(match).not.toBeNull();
+    for (const stage of dockerfile.stages) expect(stage.image).toBe(dockerfile.args.NODE_IMAGE);
+    const devNode = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: { node: string } }).devDependencies.node;
+    expect(devNode.replace(/^\^/, '')).toBe(match![1]);
+    // The labels name the same base.
+    const labels = Object.assign({}, ...all(runtime, 'LABEL').map((item) => parseLabels(item.args))) as Record<string, string>;
+    expect(labels['org.opencontainers.image.base.name']).toBe(`docker.io/library/node:${match![1]}-bookworm-slim`);
+    expect(labels['org.opencontainers.image.base.digest']).toBe(`sha256:${match![2]}`);
+    // And the comment above says how to move it.
+    expect(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toContain('docker buildx imagetools inspect');
+  });
+
+  it('carries the OCI labels, and exposes the API and metrics ports', () => {
+    const labels = Object.assign({}, ...all(runtime, 'LABEL').map((item) => parseLabels(item.args))) as Record<string, string>;
+    for (const key of ['title', 'description', 'version', 'revision', 'base.name', 'base.digest']) {
+      expect({ key, set: (labels[`org.opencontainers.image.${key}`] ?? '').length > 0 }).toEqual({ key, set: true });
+    }
+    expect(labels['org.opencontainers.image.version']).toBe('${VERSION}');
+    expect(all(runtime, 'ARG').map((item) => item.args)).toEqual(expect.arrayContaining([expect.stringMatching(/^VERSION=/), expect.stringMatching(/^REVISION=/)]));
+    expect(last(runtime, 'EXPOSE')?.args.split(/\s+/)).toEqual(['4000', '9464']);
+  });
+
+  it('removes npm, npx and corepack from the runtime stage, and runs no package manager there', () => {
+    const runs = all(runtime, 'RUN').map((item) => item.args);
+    const removal = runs.find((args) => args.startsWith('rm -rf '));
+    for (const target of ['/usr/local/lib/node_modules/npm', '/usr/local/lib/node_modules/corepack', '/usr/local/bin/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack']) {
+      expect({ target, removed: removal?.split(/\s+/).includes(target) ?? false }).toEqual({ target, removed: true });
+    }
+    expect(runs.filter((args) => /\b(npm|npx|corepack|yarn)\s/.test(args) && !args.startsWith('rm -rf '))).toEqual([]);
   });
 
   it('keeps dependencies, local data, build output, artefacts and git history out of the build context', () => {
@@ -125,6 +160,8 @@ describe("the Dockerfile's steps produce a working server", () => {
       // What `docker run -e …` would add: the required production settings, and loopback for the test.
       HOST: '127.0.0.1',
       PORT: '0',
+      // The image's metrics port is 9464 (on the container's loopback); on a shared machine, any free one.
+      METRICS_PORT: '0',
       MONGODB_URI: uniqueDbUri('container'),
       COMMUNICATION_SERVICES_CONNECTION_STRING: emulator.connectionString,
       ...issuer.env,
@@ -160,6 +197,9 @@ describe("the Dockerfile's steps produce a working server", () => {
     expect(existsSync(path.join(app, 'node_modules/.bin/node'))).toBe(false);
     expect(existsSync(path.join(app, 'dist/src/main.js'))).toBe(true);
     expect(existsSync(path.join(app, 'src'))).toBe(false); // only the build output is copied over
+    // The one step not carried out here is the removal of the base image's package managers (checked above).
+    for (const stage of stages.values()) expect(stage.notRun.every((args) => args.startsWith('rm -rf /usr/local/lib/node_modules/npm '))).toBe(true);
+    expect(result.notRun).toHaveLength(1);
   });
 
   it('holds none of the stand-ins: neither their packages nor src/local, built or as source', () => {
@@ -171,19 +211,21 @@ describe("the Dockerfile's steps produce a working server", () => {
     expect(existsSync(path.join(app, 'packages'))).toBe(false);
   });
 
-  it('serves /healthz and an authenticated createUser in production mode', async () => {
+  it('serves /healthz and an authenticated createUser in production mode, by the trusted id the image ships', async () => {
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
 
     const token = await issuer.token('container-user');
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: 'mutation { createUser { created identity { id appUserId } } }' }),
-    });
+    const post = (body: unknown) =>
+      fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    // Production runs only the manifest's documents (operations/trusted-documents.json, copied into the image).
+    const free = await post({ query: 'mutation { createUser { created identity { id appUserId } } }' });
+    expect(free.status).toBe(400);
+    expect(((await free.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('DOCUMENT_NOT_TRUSTED');
+    const response = await post({ documentId: (CreateUserDocument as unknown as { __meta__: { hash: string } }).__meta__.hash });
     const body = (await response.json()) as { data?: { createUser: { created: boolean; identity: { id: string; appUserId: string } } }; errors?: unknown };
     expect(body.errors).toBeUndefined();
-    expect(body.data?.createUser).toEqual({ created: true, identity: { id: expect.stringMatching(/^8:acs:/), appUserId: 'container-user' } });
+    expect(body.data?.createUser).toMatchObject({ created: true, identity: { id: expect.stringMatching(/^8:acs:/), appUserId: 'container-user' } });
     expect(emulator.listIdentities().some((identity) => identity.id === body.data?.createUser.identity.id)).toBe(true);
   });
 

@@ -49,6 +49,16 @@ export function parseEnv(args: string): Record<string, string> {
   return env;
 }
 
+/** `org.opencontainers.image.title="…" key=value` as LABEL writes it (keys may hold dots and dashes). */
+export function parseLabels(args: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const match of args.matchAll(/([A-Za-z0-9_.-]+)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
+    const [, key = '', raw = ''] = match;
+    labels[key] = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+  }
+  return labels;
+}
+
 /** The JSON (exec) form of CMD, ENTRYPOINT and HEALTHCHECK CMD; the shell form is refused on purpose. */
 export function execForm(args: string): string[] {
   const parsed = JSON.parse(args) as unknown;

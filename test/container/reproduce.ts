@@ -25,7 +25,12 @@ export interface StageResult {
   env: Record<string, string>;
   /** Seconds spent per RUN, for the report. */
   timings: Array<{ command: string; seconds: number }>;
+  /** RUN commands that edit the base image's own files: not run here (there is no base image), checked by the test. */
+  notRun: string[];
 }
+
+/** A path of the image's system (not of the WORKDIR), which a RUN here would take for this machine's own. */
+const BASE_IMAGE_PATH = /(^|[\s;&|'"])\/(usr|bin|sbin|lib|lib64|etc|opt|var|root|home|srv)(\/|[\s;&|'"]|$)/;
 
 /**
  * Runs a stage's COPY, WORKDIR, ENV and RUN instructions on this machine, each stage in its own directory.
@@ -35,7 +40,7 @@ export interface StageResult {
 export async function reproduceStage(dockerfile: Dockerfile, stage: Stage, done: Map<string, StageResult>, options: ReproductionOptions): Promise<StageResult> {
   const root = path.join(options.workDir, stage.name);
   await mkdir(root, { recursive: true });
-  const result: StageResult = { root, workdir: '/', env: {}, timings: [] };
+  const result: StageResult = { root, workdir: '/', env: {}, timings: [], notRun: [] };
   const inRoot = (containerPath: string) => path.join(root, path.posix.resolve(result.workdir, containerPath));
 
   for (const instruction of stage.instructions) {
@@ -61,6 +66,11 @@ export async function reproduceStage(dockerfile: Dockerfile, stage: Stage, done:
         break;
       }
       case 'RUN': {
+        if (BASE_IMAGE_PATH.test(instruction.args)) {
+          options.log(`[${stage.name}] not run here, since it edits the base image's files: RUN ${instruction.args}`);
+          result.notRun.push(instruction.args);
+          break;
+        }
         const started = Date.now();
         options.log(`[${stage.name}] RUN ${instruction.args}`);
         try {

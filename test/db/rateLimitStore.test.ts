@@ -8,7 +8,7 @@ import { uniqueDbUri } from '../support/mongo.js';
 const LIMIT = 5;
 const config: RateLimitConfig = {
   store: 'mongo',
-  perMinute: { issueToken: LIMIT, createUserAndToken: LIMIT, mutation: LIMIT, anonymous: LIMIT, entities: LIMIT, teamsExchange: LIMIT },
+  perMinute: { issueToken: LIMIT, createUserAndToken: LIMIT, mutation: LIMIT, anonymous: LIMIT, entities: LIMIT, reads: LIMIT, teamsExchange: LIMIT },
 };
 const caller = (userId: string) => ({ issuer: 'https://issuer.test/', userId, isAdmin: false });
 const outcome = (consume: Promise<void>) =>

@@ -7,7 +7,7 @@ import { uniqueDbUri } from '../support/mongo.js';
 // together never admit more than the budget.
 const config = (issueToken: number): RateLimitConfig => ({
   store: 'mongo',
-  perMinute: { issueToken, createUserAndToken: 10, mutation: 10, anonymous: 10, entities: 10, teamsExchange: 10 },
+  perMinute: { issueToken, createUserAndToken: 10, mutation: 10, anonymous: 10, entities: 10, reads: 10, teamsExchange: 10 },
 });
 const caller = (userId: string) => ({ issuer: 'https://issuer.test/', userId, isAdmin: false });
 const admitted = (attempt: Promise<void>) =>

@@ -17,7 +17,7 @@ const NOT_OFFERED: Record<string, string> = {
   DATA_DIR: 'only the development stand-ins (embedded database, emulator, dev issuer) write there; production never loads them',
 };
 /** Set by the chart's templates from its own values (port, shutdown, metrics), not through `config`. */
-const SET_BY_TEMPLATE = ['NODE_ENV', 'HOST', 'PORT', 'SHUTDOWN_TIMEOUT_MS', 'METRICS', 'METRICS_PORT'];
+const SET_BY_TEMPLATE = ['NODE_ENV', 'HOST', 'PORT', 'SHUTDOWN_TIMEOUT_MS', 'METRICS', 'METRICS_PORT', 'METRICS_HOST', 'METRICS_ON_API_PORT'];
 
 interface Manifest {
   kind: string;
@@ -137,8 +137,14 @@ describe('the Helm chart and the gateway configuration', () => {
       rateLimits: { store: 'mongo' },
       acs: { kind: 'connectionString' },
       auth: { kind: 'oidc', issuer: 'https://login.example.com/' },
+      // Only the image's manifest (COPY operations/trusted-documents.json, the default path) runs.
+      trustedDocuments: { only: true },
     });
     expect(config.tokens.kind === 'tokenCache' && config.tokens.keys).toHaveLength(1);
+    expect(config.trustedDocuments.manifestPath).toBeUndefined();
+    // ci/production-values.yaml's guest/staff SCOPE_POLICY, as the gateway reads it.
+    expect(config.scopePolicy?.everyoneElse).toEqual({ scopes: ['CHAT_JOIN_LIMITED', 'VOIP_JOIN'], maxExpiresInMinutes: 60 });
+    expect(config.scopePolicy?.byRole.get('staff')?.scopes).toHaveLength(5);
   });
 });
 
@@ -180,11 +186,16 @@ describe('the Helm chart and the measured process', () => {
     expect(byDefault.find((m) => m.kind === 'Service')!.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics', protocol: 'TCP' });
     expect(containerOf(byDefault).ports).toContainEqual({ name: 'metrics', containerPort: 9464, protocol: 'TCP' });
     expect(envOf(byDefault)).toContainEqual({ name: 'METRICS_PORT', value: '9464' });
+    // The gateway binds its metrics port to loopback unless told otherwise; the Service must reach it.
+    expect(envOf(byDefault)).toContainEqual({ name: 'METRICS_HOST', value: '0.0.0.0' });
+    expect(envOf(byDefault).map((env) => env.name)).not.toContain('METRICS_ON_API_PORT');
     const monitor = byDefault.find((m) => m.kind === 'ServiceMonitor')!;
     expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
 
     const onApiPort = (await render({ metrics: { port: null } })).manifests;
     expect(onApiPort.find((m) => m.kind === 'Service')!.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'http', protocol: 'TCP' });
     expect(envOf(onApiPort).map((env) => env.name)).not.toContain('METRICS_PORT');
+    // Production serves /metrics on the API port only when asked.
+    expect(envOf(onApiPort)).toContainEqual({ name: 'METRICS_ON_API_PORT', value: 'true' });
   });
 });

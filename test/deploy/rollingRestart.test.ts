@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { IssueTokenDocument } from '../../clients/web/src/generated-string/graphql.js';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,7 +25,8 @@ const GRACE_MS = PRE_STOP_MS + SHUTDOWN_TIMEOUT_MS + CLOSE_MS; // terminationGra
 const PROBE_EVERY_MS = 250;
 const WORKERS = 6;
 const USERS = 24;
-const ISSUE = 'mutation { issueToken(input: { scopes: [CHAT] }) { accessToken { token expiresOn } } }';
+// Pods run as in production, trusted documents only: the client kit's IssueToken, sent by id as the kit sends it.
+const ISSUE = { documentId: (IssueTokenDocument as unknown as { __meta__: { hash: string } }).__meta__.hash, variables: { input: { scopes: ['CHAT'] } } };
 
 interface Pod {
   name: string;
@@ -138,6 +140,8 @@ describe('three gateway processes rolled one at a time under load', () => {
         ...h.env,
         NODE_ENV: 'production',
         PORT: String(port),
+        // Production's metrics port is 9464; the pods run side by side, so each takes a free one.
+        METRICS_PORT: '0',
         LOG_LEVEL: 'warn',
         NODE_OPTIONS: '',
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
@@ -235,7 +239,7 @@ describe('three gateway processes rolled one at a time under load', () => {
           const response = await fetch(url, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % USERS]}` },
-            body: JSON.stringify({ query: ISSUE }),
+            body: JSON.stringify(ISSUE),
           });
           servedBy = response.headers.get('x-served-by') ?? '';
           const text = await response.text();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parse } from 'graphql';
 import { graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
@@ -194,5 +195,48 @@ describe('the subgraph endpoint itself', () => {
       { id: acsIdOf.alice, appUserId: 'alice' },
       null,
     ]);
+  });
+});
+
+describe('with TRUSTED_DOCUMENTS_ONLY=true (the production default)', () => {
+  // The router's documents are its query plans, made per client query: no manifest can list them. The router
+  // proves itself with TRUSTED_DOCUMENTS_ROUTER_SECRET in x-router-secret, inserted by its configuration.
+  const secret = randomBytes(32).toString('base64');
+  let strictUrl: string;
+  let trustedRouter: RunningServer;
+  let unknownRouter: RunningServer;
+
+  beforeAll(async () => {
+    const gateway = await h.startInstance({ TRUSTED_DOCUMENTS_ONLY: 'true', TRUSTED_DOCUMENTS_ROUTER_SECRET: secret });
+    const composed = compose([
+      { name: 'identity', url: gateway.url, typeDefs: parse(await readSchemaFile()) },
+      { name: 'users', url: users.url, typeDefs: usersTypeDefs },
+      { name: 'chats', url: chats.url, typeDefs: chatsTypeDefs },
+    ]);
+    expect(composed.errors).toBeUndefined();
+    trustedRouter = await startRouter(composed.supergraphSdl!, { subgraphHeaders: { 'x-router-secret': secret } });
+    unknownRouter = await startRouter(composed.supergraphSdl!);
+    strictUrl = gateway.url;
+  });
+  afterAll(async () => {
+    await trustedRouter?.stop();
+    await unknownRouter?.stop();
+  });
+
+  it('resolves _entities for a router that sends the secret', async () => {
+    const result = await graphql<ChatMemberResult>(trustedRouter.url, CHAT_MEMBER_QUERY, { acsId: acsIdOf.alice }, await h.tokenFor('alice'));
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.chatMember?.identity).toEqual({ id: acsIdOf.alice, appUserId: 'alice' });
+    const user = await graphql<UserResult>(trustedRouter.url, USER_QUERY, { id: 'alice' }, await h.tokenFor('alice'));
+    expect(user.data?.user).toEqual({ name: 'Alice', communicationIdentity: { id: acsIdOf.alice, appUserId: 'alice' } });
+  });
+
+  it('refuses the documents of a router without the secret, and of a client sending the same _entities query', async () => {
+    const result = await graphql<ChatMemberResult>(unknownRouter.url, CHAT_MEMBER_QUERY, { acsId: acsIdOf.alice }, await h.tokenFor('alice'));
+    expect(result.data?.chatMember?.identity ?? null).toBeNull();
+    expect(JSON.stringify(result)).not.toContain(acsIdOf.alice);
+    const direct = await graphql(strictUrl, '{ _service { sdl } }', {}, await h.tokenFor('alice'));
+    expect(direct.status).toBe(400);
+    expect(direct.errors?.[0]?.extensions?.code).toBe('DOCUMENT_NOT_TRUSTED');
   });
 });

@@ -89,7 +89,7 @@ describe('the generated client (clients/web/src/generated) against the real gate
     const caller = await h.issuer.token('gen-teams', { claims: { oid } });
     const teamsUserAadToken = await dev.signTeams({ objectId: oid });
     const result = await run(ExchangeTeamsUserTokenDocument, { input: { teamsUserAadToken } }, caller);
-    expect(result.exchangeTeamsUserToken.teamsUserId).toBe(`8:orgid:${oid}`);
+    expect(result.exchangeTeamsUserToken.identity.id).toBe(`8:orgid:${oid}`);
     expect(await h.introspect(result.exchangeTeamsUserToken.accessToken.token)).toMatchObject({ active: true });
   });
 

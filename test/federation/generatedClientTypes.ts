@@ -25,7 +25,7 @@ assert<Equal<ResultOf<typeof IssueTokenDocument>['issueToken']['accessToken']['s
 assert<Equal<ResultOf<typeof DeleteUserDocument>['deleteUser'], { appUserId: string; deletedIdentityId: string }>>();
 assert<Equal<ResultOf<typeof CreateUserAndTokenDocument>['createUserAndToken']['created'], boolean>>();
 assert<Equal<VariablesOf<typeof CommunicationIdentityOfDocument>, { appUserId: string }>>();
-assert<Equal<ResultOf<typeof ExchangeTeamsUserTokenDocument>['exchangeTeamsUserToken'], { teamsUserId: string; accessToken: { token: string; expiresOn: string } }>>();
+assert<Equal<ResultOf<typeof ExchangeTeamsUserTokenDocument>['exchangeTeamsUserToken'], { identity: { id: string }; accessToken: { token: string; expiresOn: string } }>>();
 
 // Variables are checked.
 export const ok: IssueTokenMutationVariables = { input: { scopes: ['CHAT', 'VOIP_JOIN'], expiresInMinutes: 60 } };

@@ -78,9 +78,10 @@ interface RouterContext {
 
 /**
  * An @apollo/gateway router over a composed supergraph, served on a free port. Like a router configured to
- * propagate the `authorization` header, it forwards the caller's header to every subgraph it calls.
+ * propagate the `authorization` header, it forwards the caller's header to every subgraph it calls, and any
+ * `subgraphHeaders` with it.
  */
-export async function startRouter(supergraphSdl: string): Promise<RunningServer> {
+export async function startRouter(supergraphSdl: string, options: { subgraphHeaders?: Record<string, string> } = {}): Promise<RunningServer> {
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ url }) =>
@@ -88,6 +89,8 @@ export async function startRouter(supergraphSdl: string): Promise<RunningServer>
         url,
         willSendRequest({ request, context }) {
           if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+          // Static headers, as a router's configuration inserts them (e.g. x-router-secret for trusted documents).
+          for (const [name, value] of Object.entries(options.subgraphHeaders ?? {})) request.http?.headers.set(name, value);
         },
       }),
   });

@@ -34,7 +34,8 @@ describe('error codes', () => {
     ['BAD_REQUEST', '{"query": ', 400, ''],
     ['BAD_REQUEST', { variables: {} }, 400, ''],
     ['OPERATION_RESOLUTION_FAILURE', { query: 'query A { __typename } query B { __typename }' }, 400, ''],
-    ['PERSISTED_QUERY_NOT_SUPPORTED', { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }, 200, ''],
+    ['DOCUMENT_NOT_TRUSTED', { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }, 400, ''],
+    ['DOCUMENT_NOT_TRUSTED', { documentId: `sha256:${'a'.repeat(64)}` }, 400, ''],
     ['UNAUTHENTICATED', { query: '{ me { id } }' }, 401, 'Bearer not-a-jwt'],
   ] as const)('%s for %j', async (code, body, status, authorization) => {
     const answer = await post(body, authorization ? { authorization } : {});
@@ -46,5 +47,26 @@ describe('error codes', () => {
     expect(errorCode(await graphql(h.gateway.url, 'mutation($v: ID) { createUser(input: { appUserId: $v }) { created } }', { v: { $ne: null } }, alice))).toBe('BAD_USER_INPUT');
     expect(errorCode(await graphql(h.gateway.url, 'mutation { createUser(input: { appUserId: "bob" }) { created } }', {}, alice))).toBe('FORBIDDEN');
     expect(errorCode(await graphql(h.gateway.url, 'mutation { issueToken(input: { scopes: [CHAT] }) { accessToken { token } } }', {}, alice))).toBe('IDENTITY_NOT_FOUND');
+  });
+
+  it.each([
+    ['no __typename', { a: 1 }],
+    ['a non-string __typename', { __typename: 1, id: 'x' }],
+    ['an unknown type', { __typename: 'Nope', id: 'x' }],
+    ['a type that is no entity', { __typename: 'Query', id: 'x' }],
+    ['a type name given as an array', { __typename: ['User'], id: 'x' }],
+    ['a string where the object belongs', 'User'],
+    ['a list where the object belongs', [{ __typename: 'User', id: 'x' }]],
+  ])('BAD_USER_INPUT naming representations for %s, with and without a token, and no error log line', async (_case, representation) => {
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }';
+    const linesBefore = h.logLines.length;
+    for (const token of [await h.tokenFor('codes-joiner'), undefined]) {
+      const answer = await graphql(h.gateway.url, query, { r: [{ __typename: 'User', id: 'fine' }, representation] }, token);
+      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'representations' });
+      expect(answer.errors?.[0]?.message).toMatch(/^representations\[1\] /);
+    }
+    const levels = h.logLines.slice(linesBefore).map((line) => (JSON.parse(line) as { level: number }).level);
+    expect(levels.length).toBeGreaterThan(0);
+    expect(levels.filter((level) => level >= 50)).toEqual([]);
   });
 });

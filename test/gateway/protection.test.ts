@@ -125,7 +125,8 @@ describe('answers', () => {
 
 describe('production defaults', () => {
   it('turns introspection and field suggestions off, and INTROSPECTION=true turns introspection back on', async () => {
-    const production = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1' });
+    // Free documents here: with trusted documents only (production's default) none of these would be parsed at all.
+    const production = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1', TRUSTED_DOCUMENTS_ONLY: 'false', METRICS_PORT: '0' });
     const introspection = await graphql(production.url, '{ __schema { queryType { name } } }');
     expect(introspection.status).toBe(400);
     expect(errorCode(introspection)).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -135,7 +136,7 @@ describe('production defaults', () => {
     const devTypo = await h.gql('{ mee { id } }', {}, await h.tokenFor('typo'));
     expect(JSON.stringify(devTypo.errors)).toContain('Did you mean');
 
-    const opened = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1', INTROSPECTION: 'true' });
+    const opened = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1', INTROSPECTION: 'true', TRUSTED_DOCUMENTS_ONLY: 'false', METRICS_PORT: '0' });
     expect((await graphql(opened.url, '{ __schema { queryType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 });
@@ -163,6 +164,40 @@ describe('rate limits', () => {
     expect((await h.gql(ISSUE_TOKEN, {}, bystander)).errors).toBeUndefined();
     const metrics = await (await fetch(new URL('/metrics', other.url))).text();
     expect(metrics).toMatch(/gateway_rate_limit_rejections_total\{[^}]*\} [1-9]/);
+  });
+
+  it('charges every read to its caller, one point per appearance: aliases, fragments and entities fields alike', async () => {
+    const reads = await h.startInstance({ RATE_LIMIT_READS_PER_MINUTE: '20' });
+    const token = await h.tokenFor('reader');
+    const aliased = `{ ${Array.from({ length: 10 }, (_, i) => `m${i}: me { id }`).join(' ')} }`;
+    const first = await graphql(reads.url, aliased, {}, token);
+    expect(first.errors).toBeUndefined();
+    expect(Object.keys(first.data!)).toHaveLength(10);
+    // 10 spent; a fragment and an inline fragment hide 9 more, and User.communicationIdentity under _entities 1 more.
+    const hidden = 'query { ...Mine ... on Query { a: me { id } b: me { id } c: communicationIdentity(appUserId: "reader") { id } } } fragment Mine on Query { d: me { id } e: me { id } f: me { id } g: me { id } h: me { id } i: me { id } }';
+    expect((await graphql(reads.url, hidden, {}, token)).errors).toBeUndefined();
+    const joined = await graphql(reads.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { communicationIdentity { id } } } }', { r: [{ __typename: 'User', id: 'reader' }] }, token);
+    expect(joined.errors).toBeUndefined();
+    // 20 of 20 spent: the next read is refused before it runs, a request without reads is not.
+    const refused = await graphql(reads.url, '{ me { id } }', {}, token);
+    expect(refused.status).toBe(429);
+    expect(errorCode(refused)).toBe('RATE_LIMITED');
+    expect(refused.errors?.[0]?.message).toMatch(/reads/);
+    expect((await graphql(reads.url, '{ __typename }', {}, token)).errors).toBeUndefined();
+    // Another caller has a budget of their own.
+    expect((await graphql(reads.url, aliased, {}, await h.tokenFor('other-reader'))).errors).toBeUndefined();
+  });
+
+  it('declares a budget on every field that reads storage, so a field added later cannot be read for free', async () => {
+    const { policyOf } = await import('../../src/graphql/policy/operationPolicy.js');
+    const { buildGatewaySchema } = await import('../../src/graphql/schema.js');
+    const unused = new Proxy({}, { get: () => () => undefined }) as never;
+    const schema = await buildGatewaySchema({ identities: unused, teams: unused, audit: unused, logger: unused });
+    // _entities is charged per representation (RATE_LIMIT_ENTITIES_PER_MINUTE); _service reads nothing stored.
+    const queries = Object.values(schema.getQueryType()!.getFields()).filter((field) => !['_entities', '_service'].includes(field.name));
+    expect(queries.map((field) => [field.name, policyOf(field)?.budget])).toEqual(queries.map((field) => [field.name, 'reads']));
+    const user = schema.getType('User') as import('graphql').GraphQLObjectType;
+    expect(policyOf(user.getFields()['communicationIdentity'])?.budget).toBe('reads');
   });
 
   it('keeps one indexed document per caller and operation, indexed for the sweep that expires it', async () => {

@@ -64,7 +64,7 @@ describe('GET /graphql routing', () => {
   });
 
   it('serves neither the page nor its assets in production', async () => {
-    const production = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1' });
+    const production = await h.startInstance({ NODE_ENV: 'production', HOST: '127.0.0.1', METRICS_PORT: '0' });
     const base = production.url.replace('//localhost:', '//127.0.0.1:');
     const page = await fetch(base, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type') ?? '').not.toMatch(/text\/html/);

@@ -17,6 +17,8 @@ export interface GatewayProcess {
   url: string;
   metricsUrl?: string;
   output: () => string;
+  /** Every log line at error level or above (pino's 50+) the process has written so far, whole output counted. */
+  errorLines: () => string[];
   exited: () => boolean;
   stop(): Promise<void>;
 }
@@ -35,8 +37,17 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let partial = '';
+  const errorLines: string[] = [];
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-200_000);
+    const text = chunk.toString('utf8');
+    output = (output + text).slice(-200_000);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const level = /^\{"level":(\d+)/.exec(line)?.[1];
+      if (level !== undefined && Number(level) >= 50) errorLines.push(line.slice(0, 2000));
+    }
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
@@ -53,6 +64,7 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
     url: loopback(ready[1]!),
     metricsUrl: ready[2] && loopback(ready[2]),
     output: () => output,
+    errorLines: () => [...errorLines],
     exited: () => child.exitCode !== null || child.signalCode !== null,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

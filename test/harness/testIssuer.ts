@@ -51,7 +51,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
 }
 
 async function sign(sub: string, key: CryptoKey, options: TestTokenOptions & { issuer: string; audience: string }): Promise<string> {
-  const jwt = new SignJWT({ ...options.claims, roles: options.roles ?? [] })
+  const jwt = new SignJWT({ roles: options.roles ?? [], ...options.claims })
     .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
     .setSubject(sub)
     .setIssuer(options.issuer)

@@ -269,3 +269,96 @@ export async function introspectionBomb(target: Target, kind: 'lists' | 'ofType'
   const answer = await post(target, { query: `{ __schema { types { ${inner} } } }` });
   return { ...tally([answer], started), message: answer.errors?.[0]?.message ?? null };
 }
+
+// Issue 22's attacks.
+
+/**
+ * One signed-in user reading as fast as aliases allow: `requests` requests of `aliases` aliased copies of `field`
+ * (a selection such as `me { id }`), 10 at a time. Returns the tally and how many reads were answered.
+ */
+export async function aliasedReads(target: Target, token: string, field: string, requests = 200, aliases = 10) {
+  const query = `query Reads { ${Array.from({ length: aliases }, (_, i) => `r${i}: ${field}`).join(' ')} }`;
+  const started = performance.now();
+  const answers = await inBatches(requests, 10, () => post(target, { query }, { authorization: `Bearer ${token}` }));
+  const answeredReads = answers.reduce((sum, answer) => sum + (answer.errors ? 0 : Object.keys(answer.data ?? {}).length), 0);
+  return { ...tally(answers, started), answeredReads, retryAfter: answers.find((answer) => answer.status === 429)?.retryAfter ?? null };
+}
+
+/** The same without a token: `_entities` lookups of `representations` users each, from one client IP. */
+export async function anonymousEntities(target: Target, requests = 200, representations = 10) {
+  const query = 'query Join($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }';
+  const started = performance.now();
+  const answers = await inBatches(requests, 10, (i) =>
+    post(target, { query, variables: { r: Array.from({ length: representations }, (_, j) => ({ __typename: 'User', id: `anon-${i}-${j}` })) } }),
+  );
+  const joined = answers.reduce((sum, answer) => sum + ((answer.data?._entities as unknown[] | null | undefined)?.length ?? 0), 0);
+  return { ...tally(answers, started), joined };
+}
+
+/** Representations no router would send, each beside a well-formed one (the control, resolved when nothing is wrong). */
+export const MALFORMED_REPRESENTATIONS: Record<string, unknown> = {
+  'no __typename': { a: 1 },
+  'a numeric __typename': { __typename: 1, id: 'x' },
+  'an unknown type': { __typename: 'NoSuchType', id: 'x' },
+  'a type that is no entity': { __typename: 'Query', id: 'x' },
+  'a type name given as an array': { __typename: ['User'], id: 'x' },
+  'a string where the object belongs': 'User',
+};
+
+export async function malformedRepresentations(target: Target, token: string | null) {
+  const query = 'query Join($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }';
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const started = performance.now();
+  const control = await post(target, { query, variables: { r: [{ __typename: 'User', id: 'well-formed' }] } }, headers);
+  const byCase: Array<{ name: string; code: unknown; field: unknown; status: number }> = [];
+  const answers: Answer[] = [];
+  for (const [name, representation] of Object.entries(MALFORMED_REPRESENTATIONS)) {
+    const answer = await post(target, { query, variables: { r: [{ __typename: 'User', id: 'well-formed' }, representation] } }, headers);
+    answers.push(answer);
+    byCase.push({ name, code: answer.errors?.[0]?.extensions?.code, field: answer.errors?.[0]?.extensions?.field, status: answer.status });
+  }
+  return { ...tally(answers, started), control: { status: control.status, data: control.data ?? null, errors: control.errors ?? null }, byCase };
+}
+
+/** Every code point of a Unicode property, from the runtime's own Unicode data. */
+export function codePointsOf(property: string): number[] {
+  const matches = new RegExp(`^\\p{${property}}$`, 'u');
+  const found: number[] = [];
+  for (let codePoint = 0; codePoint <= 0x10ffff; codePoint++) if (matches.test(String.fromCodePoint(codePoint))) found.push(codePoint);
+  return found;
+}
+
+/**
+ * A valid id with each separator appended, as an admin's `appUserId` and as a token's `sub`; the plain id first (the
+ * control). Each would otherwise be an ACS identity of its own that looks like the plain one in every view.
+ */
+export const separatorCodePoints = () =>
+  ['Space_Separator', 'Line_Separator', 'Paragraph_Separator'].flatMap((category) => codePointsOf(`General_Category=${category}`));
+
+export async function separatorIds(target: Target, signFor: (sub: string) => Promise<string>, adminToken: string, codePoints: number[], base = 'rt3-lookalike') {
+  const asInput = (id: string) => post(target, { query: 'query($v: ID!) { communicationIdentity(appUserId: $v) { id } }', variables: { v: id } }, { authorization: `Bearer ${adminToken}` });
+  const asSub = async (id: string) => post(target, { query: '{ me { id } }' }, { authorization: `Bearer ${await signFor(id)}` });
+  const started = performance.now();
+  const control = { asInput: await asInput(base), asSub: await asSub(base) };
+  const accepted: string[] = [];
+  const outcomes: Record<string, number> = {};
+  for (const codePoint of codePoints) {
+    const id = `${base}${String.fromCodePoint(codePoint)}`;
+    for (const [via, answer] of [['appUserId', await asInput(id)], ['sub', await asSub(id)]] as const) {
+      const code = String(answer.errors?.[0]?.extensions?.code ?? 'OK');
+      const key = `${via}:${code}${answer.errors?.[0]?.extensions?.field ? `:${String(answer.errors[0].extensions.field)}` : ''}`;
+      outcomes[key] = (outcomes[key] ?? 0) + 1;
+      if (code === 'OK') accepted.push(`${via} U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+  }
+  return { codePoints: codePoints.length, control, outcomes, accepted, ms: Math.round(performance.now() - started) };
+}
+
+/** GET /metrics on the API port, and on the metrics port (the control: metrics are there, and readable). */
+export async function metricsOnApiPort(target: Target) {
+  const onApi = await fetch(new URL('/metrics', target.url));
+  const onOwn = await fetch(target.metricsUrl);
+  const apiBody = await onApi.text();
+  const ownBody = await onOwn.text();
+  return { apiPort: { status: onApi.status, bytes: Buffer.byteLength(apiBody), hasMetrics: apiBody.includes('gateway_') }, metricsPort: { status: onOwn.status, hasMetrics: ownBody.includes('gateway_process_resident_memory_bytes') } };
+}

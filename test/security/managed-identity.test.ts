@@ -74,6 +74,8 @@ describe('managed identity against the emulator over HTTPS', () => {
       IDENTITY_ENDPOINT: msi.url,
       IDENTITY_HEADER: SECRET,
       RECONCILE_INTERVAL_MS: '0',
+      // The requests below are free documents, which production refuses by default (trusted documents only).
+      TRUSTED_DOCUMENTS_ONLY: 'false',
       ...issuer.env,
     });
     running.push(gateway);

@@ -1,6 +1,7 @@
 // Issue 11's attacks replayed against the built gateway, run as `npm start` runs it (its heap cap included), in
 // production mode. Each one must be refused with a stable code while /healthz answers throughout and afterwards,
 // and memory must stay bounded. The figures go to test-artifacts/security-figures.json.
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -11,6 +12,8 @@ import { uniqueDbUri } from '../support/mongo.js';
 import * as attack from './attacks.js';
 
 const HEADERS_TIMEOUT_MS = 2000;
+const TEAMS_CLIENT_ID = randomUUID();
+const TEAMS_TENANT_ID = randomUUID();
 const REQUEST_TIMEOUT_MS = 4000;
 
 let emulator: RunningEmulator;
@@ -38,8 +41,9 @@ async function replay<T>(name: string, run: () => Promise<T>): Promise<T & { hea
 
 beforeAll(async () => {
   buildOnce();
-  emulator = await startEmulator({ rateLimits: { create: 'off', issue: 'off', revoke: 'off', delete: 'off' } });
   issuer = await startTestIssuer();
+  // ACS checks Teams tokens against the keys the gateway fetches: the test issuer stands in for Entra ID.
+  emulator = await startEmulator({ rateLimits: { create: 'off', issue: 'off', revoke: 'off', delete: 'off' }, teamsJwks: new URL(issuer.jwksUri) });
   mongoUri = uniqueDbUri('security');
   gateway = await startGatewayProcess({
     NODE_ENV: 'production',
@@ -51,10 +55,19 @@ beforeAll(async () => {
     ...issuer.env,
     // Production keeps introspection off; on here, so that its own bound is what refuses the bomb.
     INTROSPECTION: 'true',
+    // The attacks are free documents, which production refuses unread by default (trusted documents only); off here,
+    // so that each limit behind that gate is what refuses them (test/gateway/trustedDocuments.test.ts attacks the gate).
+    TRUSTED_DOCUMENTS_ONLY: 'false',
     TRUST_PROXY: '1',
     HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
     HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
     RECONCILE_INTERVAL_MS: '0',
+    // The default port is 9464; on a shared machine any free one. Where /metrics is served is otherwise left at its
+    // production default: not on the API port.
+    METRICS_PORT: '0',
+    TEAMS_CLIENT_ID,
+    TEAMS_TENANT_ID,
+    TEAMS_JWKS_URI: issuer.jwksUri,
   });
   target = { url: gateway.url, metricsUrl: gateway.metricsUrl! };
 }, 120_000);
@@ -176,6 +189,103 @@ describe('attacks on the gateway, as `npm start` runs it in production mode', ()
     expect(standard.errors).toBeUndefined();
     expect(standard.data.__schema.queryType.name).toBe('Query');
   }, 60_000);
+
+  describe("issue 22's attacks", () => {
+    /**
+     * The control: the first requests were answered in full, ten reads each; then 429, once the 120 points were
+     * spent (at most twelve requests; the shared store's leases may lose a few points, never admit more).
+     */
+    const expectReadsCharged = (result: { answeredReads: number; codes: Record<string, number>; statuses: Record<string, number> }) => {
+      const answered = result.codes.OK ?? 0;
+      expect(result.answeredReads).toBe(answered * 10);
+      expect(answered).toBeGreaterThanOrEqual(6);
+      expect(answered).toBeLessThanOrEqual(12);
+      expect(result.codes).toEqual({ OK: answered, RATE_LIMITED: 200 - answered });
+      expect(result.statuses).toEqual({ 200: answered, 429: 200 - answered });
+    };
+
+    it('200 requests of 10 aliased `me` from one user get 429 once the reads budget (120) is spent', async () => {
+      const token = await issuer.token('alias-reader');
+      const result = await replay('aliasedMe', () => attack.aliasedReads(target, token, 'me { id }'));
+      expectReadsCharged(result);
+      expect(Number(result.retryAfter)).toBeGreaterThan(0);
+    }, 120_000);
+
+    it('the same for communicationIdentity', async () => {
+      const token = await issuer.token('alias-looker');
+      const result = await replay('aliasedCommunicationIdentity', () => attack.aliasedReads(target, token, 'communicationIdentity(appUserId: "alias-looker") { id }'));
+      expectReadsCharged(result);
+    }, 120_000);
+
+    it('the same for anonymous _entities, charged to the client IP', async () => {
+      const result = await replay('anonymousEntities', () => attack.anonymousEntities({ ...target, from: '192.0.2.4' }));
+      // The control: requests of ten joined users each were answered, until the IP's 60 points were spent (at most
+      // six requests; the shared store's leases may lose a few points to an instance, never admit more).
+      expect(result.joined).toBe(result.codes.OK! * 10);
+      expect(result.codes.OK).toBeGreaterThanOrEqual(3);
+      expect(result.codes.OK).toBeLessThanOrEqual(6);
+      expect(result.codes).toEqual({ OK: result.codes.OK, RATE_LIMITED: 200 - result.codes.OK! });
+    }, 120_000);
+
+    it.each([
+      ['with a token', true],
+      ['without a token', false],
+    ])('each malformed representation, %s, is BAD_USER_INPUT naming representations, with no error-level log line', async (_with, withToken) => {
+      const errorLinesBefore = gateway.errorLines().length;
+      const token = withToken ? await issuer.token('representation-sender') : null;
+      const result = await replay(`malformedRepresentations-${withToken ? 'token' : 'anonymous'}`, () =>
+        attack.malformedRepresentations({ ...target, from: withToken ? undefined : '192.0.2.5' }, token),
+      );
+      // The control: the same request, well-formed, is resolved.
+      expect(result.control).toEqual({ status: 200, data: { _entities: [{ id: 'well-formed' }] }, errors: null });
+      expect(result.byCase).toEqual(
+        Object.keys(attack.MALFORMED_REPRESENTATIONS).map((name) => ({ name, code: 'BAD_USER_INPUT', field: 'representations', status: 200 })),
+      );
+      expect(gateway.errorLines().slice(errorLinesBefore)).toEqual([]);
+    }, 60_000);
+
+    it('every Zs, Zl and Zp code point appended to a valid id is refused, as appUserId and as sub', async () => {
+      const admin = await issuer.token('separator-admin', { roles: ['identity.admin'] });
+      // Read from the runtime's Unicode data before the attack: the scan of every code point takes seconds.
+      const separators = attack.separatorCodePoints();
+      const result = await replay('separatorIds', () => attack.separatorIds({ ...target, from: '192.0.2.6' }, (sub) => issuer.token(sub), admin, separators));
+      // The control: the plain id is accepted both ways.
+      expect(result.control.asInput.errors).toBeUndefined();
+      expect(result.control.asSub).toMatchObject({ status: 200, data: { me: null } });
+      expect(result.codePoints).toBeGreaterThanOrEqual(19);
+      expect(result.accepted).toEqual([]);
+      expect(result.outcomes).toEqual({ 'appUserId:BAD_USER_INPUT:appUserId': result.codePoints, 'sub:UNAUTHENTICATED': result.codePoints });
+    }, 60_000);
+
+    it('a production instance with the default settings serves no /metrics on its API port', async () => {
+      const result = await replay('metricsOnApiPort', () => attack.metricsOnApiPort(target));
+      expect(result.apiPort).toEqual({ status: 404, bytes: expect.any(Number), hasMetrics: false });
+      // The control: the metrics are there, on their own port.
+      expect(result.metricsPort).toEqual({ status: 200, hasMetrics: true });
+    }, 60_000);
+
+    it("the Teams exchange returns identity.id = 8:orgid:<the caller's oid>, whatever the case of the claim, and only the caller's", async () => {
+      const oid = randomUUID();
+      const teamsToken = await issuer.token(randomUUID(), {
+        issuer: `https://login.microsoftonline.com/${TEAMS_TENANT_ID}/v2.0`,
+        audience: '1fd5118e-2576-4263-8130-9503064c837a',
+        claims: { ver: '2.0', tid: TEAMS_TENANT_ID, oid, scp: 'Teams.ManageCalls Teams.ManageChats', azp: TEAMS_CLIENT_ID },
+      });
+      const exchange = (callerOid: string) => async () =>
+        attack.post(
+          target,
+          { query: 'mutation($input: ExchangeTeamsUserTokenInput!) { exchangeTeamsUserToken(input: $input) { identity { id } accessToken { expiresOn } } }', variables: { input: { teamsUserAadToken: teamsToken } } },
+          { authorization: `Bearer ${await issuer.token(`teams-${callerOid}`, { claims: { oid: callerOid } })}` },
+        );
+      const own = await replay('teamsIdentity', exchange(oid.toUpperCase()));
+      expect(own.errors).toBeUndefined();
+      expect(own.data.exchangeTeamsUserToken.identity).toEqual({ id: `8:orgid:${oid.toLowerCase()}` });
+      // Someone else sending the same Teams token learns nothing of it.
+      const other = await exchange(randomUUID())();
+      expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(other.data).toBeNull();
+    }, 60_000);
+  });
 
   it('is still up and answering once every attack is over', async () => {
     const health = await fetch(new URL('/healthz', target.url));

@@ -9,7 +9,7 @@ import type { Harness } from '../harness/gatewayHarness.js';
 import { startTeamsHarness, type TeamsHarness } from '../harness/teamsHarness.js';
 
 const EXCHANGE = `mutation Exchange($input: ExchangeTeamsUserTokenInput!) {
-  exchangeTeamsUserToken(input: $input) { teamsUserId accessToken { token expiresOn } }
+  exchangeTeamsUserToken(input: $input) { identity { id } teamsUserId accessToken { token expiresOn } }
 }`;
 
 let h: Harness;
@@ -54,9 +54,11 @@ describe('exchangeTeamsUserToken', () => {
     const teams = await teamsToken('alice');
     const result = await exchange(await caller('alice'), teams);
     expect(result.errors).toBeUndefined();
-    const { teamsUserId, accessToken } = result.data!.exchangeTeamsUserToken;
-    expect(teamsUserId).toBe(`8:orgid:${devObjectId('alice')}`);
-    expect(await h.introspect(accessToken.token)).toEqual({ active: true, identity: teamsUserId, kind: 'microsoftTeamsUser', expiresOn: expect.any(String) });
+    const { identity, teamsUserId, accessToken } = result.data!.exchangeTeamsUserToken;
+    expect(identity).toEqual({ id: `8:orgid:${devObjectId('alice')}` });
+    // The deprecated name says the same.
+    expect(teamsUserId).toBe(identity.id);
+    expect(await h.introspect(accessToken.token)).toEqual({ active: true, identity: identity.id, kind: 'microsoftTeamsUser', expiresOn: expect.any(String) });
     // ACS gives a Teams user's token the Entra token's own expiry, counted from its own clock (to the second below).
     const expiresOnSeconds = Date.parse(accessToken.expiresOn) / 1000;
     const entraExp = Number(claimsOf(teams).exp);
@@ -76,7 +78,7 @@ describe('exchangeTeamsUserToken', () => {
 
   it('matches object ids whatever their case, and reads them from AUTH_OBJECT_ID_CLAIM', async () => {
     const upper = await exchange(await caller('carol', { oid: devObjectId('carol').toUpperCase() }), await teamsToken('carol'));
-    expect(upper.data?.exchangeTeamsUserToken.teamsUserId).toBe(`8:orgid:${devObjectId('carol')}`);
+    expect(upper.data?.exchangeTeamsUserToken.identity.id).toBe(`8:orgid:${devObjectId('carol')}`);
     const nested = await h.startInstance({ AUTH_OBJECT_ID_CLAIM: 'entra.objectId' });
     const viaClaim = await exchange(await caller('dave', { entra: { objectId: devObjectId('dave') } }), await teamsToken('dave'), nested.url);
     expect(viaClaim.data?.exchangeTeamsUserToken.teamsUserId).toBe(`8:orgid:${devObjectId('dave')}`);
@@ -205,6 +207,25 @@ describe('the ACS call', () => {
     expect(metrics).toMatch(/gateway_acs_requests_total\{operation="getTokenForTeamsUser",outcome="error",status="none"\} 1/);
     expect(metrics).toMatch(/gateway_acs_requests_total\{operation="getTokenForTeamsUser",outcome="success",status="ok"\} 1/);
     expect(metrics).not.toMatch(/eyJ/);
+  });
+});
+
+describe('SCOPE_POLICY lifetime cap', () => {
+  // ACS gives a Teams user's token the Entra token's expiry: the cap is kept by refusing a token with more life left.
+  it('refuses, before ACS, an Entra token that runs longer than the caller\'s cap; exchanges one within it, and any for an uncapped role', async () => {
+    const policy = JSON.stringify({ '*': { scopes: ['VOIP_JOIN'], maxExpiresInMinutes: 60 }, staff: { scopes: ['CHAT', 'VOIP'] } });
+    const gateway = await h.startInstance({ SCOPE_POLICY: policy });
+    const before = exchanges();
+    const long = await exchange(await caller('cap-guest'), await teamsToken('cap-guest', { expiresInSeconds: 85 * 60 }), gateway.url);
+    expect(errorCode(long)).toBe('BAD_USER_INPUT');
+    expect(long.errors![0]!.extensions!.field).toBe('teamsUserAadToken');
+    expect(long.errors![0]!.message).toMatch(/over the 60 minutes/);
+    expect(exchanges()).toBe(before);
+    const within = await exchange(await caller('cap-guest'), await teamsToken('cap-guest', { expiresInSeconds: 50 * 60 }), gateway.url);
+    expect(within.errors).toBeUndefined();
+    const staff = await exchange(await caller('cap-staff', { oid: devObjectId('cap-staff'), roles: ['staff'] }), await teamsToken('cap-staff', { expiresInSeconds: 85 * 60 }), gateway.url);
+    expect(staff.errors).toBeUndefined();
+    expect(exchanges()).toBe(before + 2);
   });
 });
 

@@ -30,6 +30,22 @@ describe('configuration', () => {
     expect(loadConfig({ RATE_LIMIT_STORE: 'mongo' }).rateLimits.store).toBe('mongo');
   });
 
+  it('keeps /metrics private in production: its own port (9464) on loopback, none on the API port unless asked', () => {
+    expect(loadConfig(production).http.metrics).toEqual({ enabled: true, onApiPort: false, ownPort: { port: 9464, host: '127.0.0.1' } });
+    // As the chart asks: its own port, on every interface, for the Service's scrapers.
+    expect(loadConfig({ ...production, METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0' }).http.metrics).toEqual({
+      enabled: true,
+      onApiPort: false,
+      ownPort: { port: 9100, host: '0.0.0.0' },
+    });
+    expect(loadConfig({ ...production, METRICS_ON_API_PORT: 'true' }).http.metrics).toEqual({ enabled: true, onApiPort: true });
+    expect(loadConfig({ ...production, METRICS: 'false' }).http.metrics).toEqual({ enabled: false });
+    // Outside production, on the API port as local tools expect; METRICS_PORT moves it.
+    expect(loadConfig({}).http.metrics).toEqual({ enabled: true, onApiPort: true });
+    expect(loadConfig({ METRICS_PORT: '0' }).http.metrics).toEqual({ enabled: true, onApiPort: false, ownPort: { port: 0, host: '127.0.0.1' } });
+    expect(messageOf({ ...production, PORT: '9464' })).toMatch(/METRICS_PORT must differ from PORT/);
+  });
+
   it('picks one token strategy: the token cache, or fresh tokens with recently read mappings', () => {
     expect(loadConfig({}).tokens).toEqual({ kind: 'recentMappings', seconds: 30, maxEntries: 10_000 });
     expect(loadConfig({ TOKEN_CACHE: 'true' }).tokens).toEqual({ kind: 'tokenCache', keys: null, minRemainingMinutes: 15 });
@@ -73,5 +89,30 @@ describe('configuration', () => {
   it('allows plain http only for a loopback emulator', () => {
     const config = loadConfig({ COMMUNICATION_SERVICES_CONNECTION_STRING: 'endpoint=http://127.0.0.1:8888/;accesskey=a2V5' });
     expect(config.acs).toMatchObject({ kind: 'connectionString', endpoint: 'http://127.0.0.1:8888/' });
+  });
+
+  it('reads SCOPE_POLICY, and stops the start naming the key of a bad entry', () => {
+    expect(loadConfig({}).scopePolicy).toBeNull();
+    const policy = loadConfig({ SCOPE_POLICY: '{"*":{"scopes":["chat.join.limited","VOIP_JOIN"],"maxExpiresInMinutes":60},"staff":{"scopes":["CHAT"]}}' }).scopePolicy!;
+    expect(policy.everyoneElse).toEqual({ scopes: ['CHAT_JOIN_LIMITED', 'VOIP_JOIN'], maxExpiresInMinutes: 60 });
+    expect(policy.byRole.get('staff')).toEqual({ scopes: ['CHAT'] });
+    expect(messageOf({ SCOPE_POLICY: '{"guest":{"scopes":["CHAT","SCREEN_SHARE"]}}' })).toMatch(/SCOPE_POLICY\["guest"\]\.scopes has an unknown scope "SCREEN_SHARE"/);
+    expect(messageOf({ SCOPE_POLICY: '{"guest":{"scopes":["CHAT"],"maxExpiresInMinutes":30}}' })).toMatch(/SCOPE_POLICY\["guest"\]\.maxExpiresInMinutes: .*60-1440/);
+    expect(messageOf({ SCOPE_POLICY: '{"guest":{"scopes":["CHAT"],"maxExpiresInMinutes":"60"}}' })).toMatch(/SCOPE_POLICY\["guest"\]\.maxExpiresInMinutes/);
+    expect(messageOf({ SCOPE_POLICY: '{"guest":["CHAT"]}' })).toMatch(/SCOPE_POLICY\["guest"\]: /);
+    expect(messageOf({ SCOPE_POLICY: '{"guest":{"scope":["CHAT"]}}' })).toMatch(/SCOPE_POLICY\["guest"\]/);
+    expect(messageOf({ SCOPE_POLICY: '{"guest":{"scopes":"CHAT"}}' })).toMatch(/SCOPE_POLICY\["guest"\]\.scopes/);
+    expect(messageOf({ SCOPE_POLICY: '{"guest":{"scopes":[{"$ne":null}]}}' })).toMatch(/SCOPE_POLICY\["guest"\]\.scopes\.0/);
+    expect(messageOf({ SCOPE_POLICY: '{"":{"scopes":[]}}' })).toMatch(/SCOPE_POLICY\[""\]: a role is/);
+    expect(messageOf({ SCOPE_POLICY: 'guest=CHAT' })).toMatch(/SCOPE_POLICY is not JSON/);
+    expect(messageOf({ SCOPE_POLICY: '[]' })).toMatch(/SCOPE_POLICY must be a JSON object/);
+    expect(messageOf({ SCOPE_POLICY: '{}' })).toMatch(/SCOPE_POLICY must be a JSON object/);
+  });
+
+  it('turns TRUSTED_DOCUMENTS_ONLY on in production by default, and wants a long router secret', () => {
+    expect(loadConfig({}).trustedDocuments).toEqual({ only: false });
+    expect(loadConfig(production).trustedDocuments).toEqual({ only: true });
+    expect(loadConfig({ ...production, TRUSTED_DOCUMENTS_ONLY: 'false', TRUSTED_DOCUMENTS: '/etc/gw/docs.json' }).trustedDocuments).toEqual({ only: false, manifestPath: '/etc/gw/docs.json' });
+    expect(messageOf({ TRUSTED_DOCUMENTS_ROUTER_SECRET: 'short' })).toMatch(/TRUSTED_DOCUMENTS_ROUTER_SECRET must be at least 32 characters/);
   });
 });

@@ -17,8 +17,8 @@ export type GatewayErrorCode =
   | 'GRAPHQL_VALIDATION_FAILED'
   | 'BAD_REQUEST'
   | 'OPERATION_RESOLUTION_FAILURE'
-  | 'PERSISTED_QUERY_NOT_FOUND'
-  | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** The document is not one the gateway trusts (see `send`), before anything was parsed. */
+  | 'DOCUMENT_NOT_TRUSTED'
   /** The error carried no string `extensions.code`. */
   | 'UNKNOWN';
 

@@ -41,8 +41,8 @@ export type RefresherEvent =
   | {
       type: 'teams-token';
       operation: 'exchangeTeamsUserToken';
-      /** The Teams user's communication identifier, `8:orgid:<Entra object id>`. */
-      teamsUserId: string;
+      /** The Teams user the token is for; `id` is their communication identifier, `8:orgid:<Entra object id>`. */
+      identity: { id: string };
       expiresOn: string;
     }
   | { type: 'rate-limited'; operation: string; retryAfterSeconds: number }
@@ -70,6 +70,8 @@ export interface RefresherBaseOptions {
   maxResponseBytes?: number;
   allowInsecureHttp?: boolean;
   fetch?: typeof fetch;
+  /** How the kit's documents are sent: by their trusted id (the default), or as text. See RequestOptions.send. */
+  send?: 'id' | 'text';
   /** Told what happens; exceptions it throws are ignored. */
   onEvent?: (event: RefresherEvent) => void;
 }
@@ -142,11 +144,11 @@ export function createTeamsTokenRefresher(options: TeamsTokenRefresherOptions): 
       payload = await exchange(true);
     }
     const { token, expiresOn } = checkedToken('exchangeTeamsUserToken', payload?.accessToken);
-    const teamsUserId = payload?.teamsUserId;
-    if (typeof teamsUserId !== 'string' || teamsUserId.length === 0) {
-      throw new GatewayResponseError('exchangeTeamsUserToken', 200, 'unexpected-shape', 'the gateway answered without the Teams user\'s id.');
+    const id = payload?.identity?.id;
+    if (typeof id !== 'string' || !id.startsWith('8:orgid:')) {
+      throw new GatewayResponseError('exchangeTeamsUserToken', 200, 'unexpected-shape', 'the gateway answered without the Teams user\'s identity (8:orgid:…).');
     }
-    emit({ type: 'teams-token', operation: 'exchangeTeamsUserToken', teamsUserId, expiresOn });
+    emit({ type: 'teams-token', operation: 'exchangeTeamsUserToken', identity: { id }, expiresOn });
     return token;
   });
 }
@@ -173,6 +175,7 @@ export function createRefresher(options: RefresherBaseOptions, source: TokenSour
       ...(options.maxResponseBytes !== undefined && { maxResponseBytes: options.maxResponseBytes }),
       ...(options.allowInsecureHttp !== undefined && { allowInsecureHttp: options.allowInsecureHttp }),
       ...(options.fetch !== undefined && { fetch: options.fetch }),
+      ...(options.send !== undefined && { send: options.send }),
     };
     const call: GatewayCall = async (document, variables) => {
       for (;;) {

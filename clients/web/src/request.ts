@@ -25,6 +25,12 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Defaults to the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * This package's documents are sent by id (`documentId: "sha256:<hex>"`, the gateway's trusted documents), which a
+   * gateway with TRUSTED_DOCUMENTS_ONLY requires and which spares it parsing. `text` sends the document's text
+   * instead (a gateway whose manifest lacks this package's documents). Documents without an id are always sent as text.
+   */
+  send?: 'id' | 'text';
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -45,8 +51,10 @@ export async function request<TResult, TVariables>(
   variables: TVariables,
   options: RequestOptions,
 ): Promise<TResult> {
-  const query = documentText(document);
-  const operation = operationName(query);
+  const id = options.send === 'text' ? undefined : documentId(document);
+  // By id, the text is not needed (a generated DocumentNode has an id and no source text).
+  const query = id ? undefined : documentText(document);
+  const operation = query === undefined ? nameOf(document) : operationName(query);
   const url = endpointUrl(options.endpoint, options.allowInsecureHttp ?? false);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -54,7 +62,7 @@ export async function request<TResult, TVariables>(
   if (typeof fetchImpl !== 'function') throw new TypeError('No fetch here: pass options.fetch.');
   if (!(timeoutMs > 0 && timeoutMs <= 2_147_483_647)) throw new TypeError(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
   // Before anything is sent, so that unserialisable variables are the caller's TypeError, not a network failure.
-  const body = JSON.stringify({ query, variables });
+  const body = JSON.stringify(id ? { documentId: id, variables } : { query, variables });
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (!RESERVED_HEADERS.has(name.toLowerCase())) headers[name] = value;
@@ -192,6 +200,20 @@ function documentText(document: GatewayDocument<unknown, never>): string {
     throw new TypeError('This DocumentNode has no source text (loc): pass a document string, such as this package\'s documents, or print() it first.');
   }
   throw new TypeError('Not a GraphQL document.');
+}
+
+/** The trusted-document id the client preset put in the document (`__meta__.hash`), when it has one. */
+function documentId(document: GatewayDocument<unknown, never>): string | undefined {
+  const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  return typeof hash === 'string' && /^sha256:[0-9a-f]{64}$/.test(hash) ? hash : undefined;
+}
+
+/** For messages only: the operation's name in a document sent by id. */
+function nameOf(document: GatewayDocument<unknown, never>): string | undefined {
+  if (typeof document === 'string' || document instanceof String) return operationName(document.toString());
+  const definitions = (document as { definitions?: Array<{ kind?: unknown; name?: { value?: unknown } }> }).definitions ?? [];
+  const name = definitions.find((definition) => definition.kind === 'OperationDefinition')?.name?.value;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** For messages only: the first operation's name. */

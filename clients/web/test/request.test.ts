@@ -13,7 +13,7 @@ import {
   request,
   type GatewayDocument,
 } from '../src/index.js';
-import { gqlError, json, startStandIn, tokenPayload, type StandIn } from './standIn.js';
+import { documentOf, gqlError, json, startStandIn, tokenPayload, type StandIn } from './standIn.js';
 
 let gw: StandIn;
 beforeEach(async () => {
@@ -36,7 +36,7 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('request()', () => {
-  it('posts the document text with the bearer token and returns the typed data', async () => {
+  it('posts the document by its trusted id with the bearer token and returns the typed data', async () => {
     gw.handle((_request, res) => json(res, 200, tokenPayload('issueToken', 1)));
     const data = await issue();
     expect(data.issueToken.accessToken.scopes).toEqual(['VOIP']);
@@ -46,9 +46,16 @@ describe('request()', () => {
     expect(sent!.headers['content-type']).toBe('application/json');
     expect(sent!.headers['accept']).toContain('application/graphql-response+json');
     expect(sent!.headers['cookie']).toBeUndefined();
-    expect(sent!.body.query).toBe(IssueTokenDocument.toString());
-    expect(sent!.body.query).toContain('fragment CommunicationAccessTokenFields');
+    expect(sent!.body.query).toBeUndefined();
+    expect(sent!.body.documentId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(documentOf(sent!)).toContain('fragment CommunicationAccessTokenFields');
     expect(sent!.body.variables).toEqual({ input: { scopes: ['VOIP'] } });
+  });
+
+  it("posts the document's text with send: 'text'", async () => {
+    gw.handle((_request, res) => json(res, 200, tokenPayload('issueToken', 1)));
+    await request(IssueTokenDocument, { input: { scopes: ['VOIP'] } }, { endpoint: gw.url, authToken: 'sign-in-token-123', send: 'text' });
+    expect(gw.received[0]!.body).toEqual({ query: IssueTokenDocument.toString(), variables: { input: { scopes: ['VOIP'] } } });
   });
 
   it('sends no authorization header without a token', async () => {
@@ -236,12 +243,15 @@ describe('request()', () => {
     expect(gw.received).toHaveLength(0);
   });
 
-  it('takes a DocumentNode that kept its source, and explains one that did not', async () => {
+  it('takes a DocumentNode that kept its source or has an id, and explains one that has neither', async () => {
     gw.handle((_request, res) => json(res, 200, { data: { me: null } }));
     const parsed = parse('query Me { me { id } }') as unknown as GatewayDocument<{ me: null }, Record<string, never>>;
     expect(await request(parsed, {}, { endpoint: gw.url })).toEqual({ me: null });
     expect(gw.received[0]!.body.query).toBe('query Me { me { id } }');
     const generated = IssueTokenNode as unknown as GatewayDocument<unknown, Record<string, never>>;
-    await expect(request(generated, {}, { endpoint: gw.url })).rejects.toThrow(/no source text/);
+    gw.handle((_request, res) => json(res, 200, tokenPayload('issueToken', 1)));
+    await request(generated, {}, { endpoint: gw.url });
+    expect(gw.received[1]!.body.documentId).toBe((IssueTokenNode as unknown as { __meta__: { hash: string } }).__meta__.hash);
+    await expect(request(generated, {}, { endpoint: gw.url, send: 'text' })).rejects.toThrow(/no source text/);
   });
 });

@@ -1,11 +1,12 @@
 // A stand-in gateway on loopback HTTP that answers whatever a test scripts, including what the real one never would.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
   method: string;
   headers: IncomingMessage['headers'];
-  body: { query?: string; variables?: Record<string, any> };
+  body: { query?: string; documentId?: string; variables?: Record<string, any> };
 }
 
 export type Handler = (request: Received, res: ServerResponse) => void | Promise<void>;
@@ -79,4 +80,10 @@ export function tokenPayload(operation: 'issueToken' | 'createUserAndToken', n: 
   return { data: { [operation]: operation === 'createUserAndToken' ? { created, identity, accessToken } : { identity, accessToken } } };
 }
 
-export const operationOf = (request: Received): string => /\b(?:query|mutation)\s+(\w+)/.exec(request.body.query ?? '')?.[1] ?? '?';
+/** The gateway's manifest: the kit sends its documents by id (documentId), as the real gateway reads them. */
+const trusted = JSON.parse(readFileSync(new URL('../../../operations/trusted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
+
+/** The text a request runs: its query, or the trusted document its documentId names. */
+export const documentOf = (request: Received): string => request.body.query ?? trusted[request.body.documentId ?? ''] ?? '';
+
+export const operationOf = (request: Received): string => /\b(?:query|mutation)\s+(\w+)/.exec(documentOf(request))?.[1] ?? '?';

@@ -17,7 +17,7 @@ const FRESH_TEAMS = 'eyJhbGciOiJSUzI1NiJ9.eyJmcmVzaCI6dHJ1ZX0.ZnJlc2g';
 const TEAMS_USER = '8:orgid:00000000-0000-4000-8000-00000000a11c';
 
 function teamsPayload(n: number) {
-  return { data: { exchangeTeamsUserToken: { teamsUserId: TEAMS_USER, accessToken: { token: fakeAcsToken(n), expiresOn: new Date(Date.now() + 3_600_000).toISOString() } } } };
+  return { data: { exchangeTeamsUserToken: { identity: { id: TEAMS_USER }, accessToken: { token: fakeAcsToken(n), expiresOn: new Date(Date.now() + 3_600_000).toISOString() } } } };
 }
 
 function refresher(options: Partial<TeamsTokenRefresherOptions> = {}) {
@@ -51,7 +51,7 @@ describe('createTeamsTokenRefresher against a stand-in gateway', () => {
     expect(gw.received[0]!.headers['authorization']).toBe('Bearer stale-sign-in');
     expect(gw.received[0]!.body.variables).toEqual({ input: { teamsUserAadToken: CACHED_TEAMS } });
     expect(teamsAsks).toEqual([false]);
-    expect(events).toEqual([{ type: 'teams-token', operation: 'exchangeTeamsUserToken', teamsUserId: TEAMS_USER, expiresOn: expect.any(String) }]);
+    expect(events).toEqual([{ type: 'teams-token', operation: 'exchangeTeamsUserToken', identity: { id: TEAMS_USER }, expiresOn: expect.any(String) }]);
     expect(JSON.stringify(events)).not.toMatch(/eyJ/);
   });
 
@@ -143,9 +143,10 @@ describe('createTeamsTokenRefresher against a stand-in gateway', () => {
     const expiresOn = '2030-01-01T00:00:00Z';
     const broken = [
       { data: { exchangeTeamsUserToken: null } },
-      { data: { exchangeTeamsUserToken: { teamsUserId: TEAMS_USER, accessToken: { token: 'not a jwt', expiresOn } } } },
-      { data: { exchangeTeamsUserToken: { teamsUserId: TEAMS_USER, accessToken: { token: fakeAcsToken(6), expiresOn: 'soon' } } } },
-      { data: { exchangeTeamsUserToken: { teamsUserId: '', accessToken: { token: fakeAcsToken(6), expiresOn } } } },
+      { data: { exchangeTeamsUserToken: { identity: { id: TEAMS_USER }, accessToken: { token: 'not a jwt', expiresOn } } } },
+      { data: { exchangeTeamsUserToken: { identity: { id: TEAMS_USER }, accessToken: { token: fakeAcsToken(6), expiresOn: 'soon' } } } },
+      { data: { exchangeTeamsUserToken: { identity: { id: '' }, accessToken: { token: fakeAcsToken(6), expiresOn } } } },
+      { data: { exchangeTeamsUserToken: { identity: { id: '8:acs:not-a-teams-user' }, accessToken: { token: fakeAcsToken(6), expiresOn } } } },
       { data: { exchangeTeamsUserToken: { accessToken: { token: fakeAcsToken(6), expiresOn } } } },
     ];
     for (const body of broken) {

@@ -23,7 +23,7 @@ function runApp(env: Record<string, string>): Promise<{ code: number | null; std
 
 const withBuild = buildOnce() ? describe : describe.skip;
 
-withBuild('npm run emulator -- --https', () => {
+withBuild('npm run -s emulator -- --https', () => {
   let cache: string;
   let running: Launched | undefined;
   beforeAll(async () => {
@@ -37,7 +37,7 @@ withBuild('npm run emulator -- --https', () => {
   afterAll(() => rm(cache, { recursive: true, force: true }));
 
   const start = async (args: string[], env: Record<string, string> = {}) => {
-    running = await launch('npm', ['run', 'emulator', ...(args.length ? ['--', ...args] : [])], { XDG_CACHE_HOME: cache, ...env }, true);
+    running = await launch('npm', ['run', '-s', 'emulator', ...(args.length ? ['--', ...args] : [])], { XDG_CACHE_HOME: cache, ...env }, true);
     return running;
   };
   const target = async (r: Launched) => ({ endpoint: r.endpoint, accessKey: r.accessKey, caCertPem: await readFile(r.caCertPath!, 'utf8') });

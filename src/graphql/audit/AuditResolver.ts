@@ -11,7 +11,7 @@ export class AuditResolver {
   constructor(private readonly audit: AuditLog) {}
 
   @Query(() => AuditEventConnection, { description: 'The audit trail, newest first. Admin role only.' })
-  @Policy({ acts: { on: 'everyone', refusal: 'Reading the audit trail needs the admin role.' } })
+  @Policy({ acts: { on: 'everyone', refusal: 'Reading the audit trail needs the admin role.' }, budget: 'reads' })
   auditEvents(
     @Subject() admin: Caller,
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,

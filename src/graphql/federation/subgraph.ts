@@ -1,6 +1,7 @@
 import { buildSubgraphSchema, printSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { isObjectType, parse, type GraphQLSchema } from 'graphql';
 import { createResolversMap } from 'type-graphql';
+import { guardEntityRepresentations } from './representations.js';
 
 /**
  * The Federation 2 version this subgraph links. Only `@key` is used, so an older version keeps the subgraph
@@ -24,6 +25,7 @@ export function toSubgraphSchema(schema: GraphQLSchema, referenceResolvers: Grap
   const resolvers = mergeResolverMaps(createResolversMap(schema) as GraphQLResolverMap<any>, referenceResolvers);
   const subgraph = buildSubgraphSchema([{ typeDefs, resolvers }]);
   copyFieldExtensions(schema, subgraph);
+  guardEntityRepresentations(subgraph);
   return subgraph;
 }
 

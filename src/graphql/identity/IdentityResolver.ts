@@ -1,4 +1,5 @@
-import { Arg, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GatewayContext } from '../context.js';
 import type { AppUserRef } from '../../identity/appUser.js';
 import type { IdentityService } from '../../identity/identityService.js';
 import { payloadIdentity } from '../policy/operationPolicy.js';
@@ -10,20 +11,21 @@ import { CreateUserAndTokenPayload, CreateUserPayload, DeleteUserPayload, IssueT
 
 /**
  * Only delegates: the rules live in IdentityService. Each operation declares its whole policy here with @Policy:
- * on whom it acts (`appUser`: the caller, or anyone for the admin role), its budget, and what its audit records.
+ * on whom it acts (`appUser`: the caller, or anyone for the admin role), its budget (queries spend `reads`, one point
+ * for each time the field appears, aliases included), and what its audit records.
  */
 @Resolver()
 export class IdentityResolver {
   constructor(private readonly identities: IdentityService) {}
 
   @Query(() => CommunicationIdentity, { nullable: true, description: "The caller's ACS identity; null when they have none." })
-  @Policy({ acts: { on: 'appUser' } })
+  @Policy({ acts: { on: 'appUser' }, budget: 'reads' })
   me(@Subject() user: AppUserRef) {
     return this.identities.find(user);
   }
 
   @Query(() => CommunicationIdentity, { nullable: true, description: "An app user's ACS identity: the caller's own, or anyone's with the admin role." })
-  @Policy({ acts: { on: 'appUser', named: 'appUserId' } })
+  @Policy({ acts: { on: 'appUser', named: 'appUserId' }, budget: 'reads' })
   communicationIdentity(@Arg('appUserId', () => ID) _appUserId: string, @Subject() user: AppUserRef) {
     return this.identities.find(user);
   }
@@ -36,14 +38,14 @@ export class IdentityResolver {
 
   @Mutation(() => IssueTokenPayload, { description: 'Issues (or refreshes) an access token for an existing identity.' })
   @Policy<IssueTokenPayload>({ acts: { on: 'appUser' }, budget: 'issueToken', audit: { identity: payloadIdentity } })
-  issueToken(@Arg('input', () => IssueTokenInput) input: IssueTokenInput, @Subject() user: AppUserRef) {
-    return this.identities.issueToken(user, input);
+  issueToken(@Arg('input', () => IssueTokenInput) input: IssueTokenInput, @Subject() user: AppUserRef, @Ctx() { caller }: GatewayContext) {
+    return this.identities.issueToken(user, input, caller!);
   }
 
   @Mutation(() => CreateUserAndTokenPayload, { description: 'Creates the identity when needed and issues a token, in one call.' })
   @Policy<CreateUserAndTokenPayload>({ acts: { on: 'appUser' }, budget: 'createUserAndToken', audit: { identity: payloadIdentity } })
-  createUserAndToken(@Arg('input', () => CreateUserAndTokenInput) input: CreateUserAndTokenInput, @Subject() user: AppUserRef) {
-    return this.identities.createUserAndToken(user, input);
+  createUserAndToken(@Arg('input', () => CreateUserAndTokenInput) input: CreateUserAndTokenInput, @Subject() user: AppUserRef, @Ctx() { caller }: GatewayContext) {
+    return this.identities.createUserAndToken(user, input, caller!);
   }
 
   @Mutation(() => RevokeTokensPayload, { description: 'Revokes every token issued so far for an identity.' })

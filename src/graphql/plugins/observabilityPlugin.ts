@@ -24,6 +24,9 @@ export function observabilityPlugin(logger: Logger, metrics: GatewayMetrics): Ap
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
+        async parsingDidStart() {
+          metrics.documentsParsed.inc();
+        },
         async willSendResponse(requestContext) {
           const { operationName, operation, document, schema, errors, response } = requestContext;
           // Refused by a validation bound read from the shape (introspectionBounds): as invalid as graphql-js's own refusals.

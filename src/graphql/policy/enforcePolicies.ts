@@ -61,7 +61,9 @@ export function budgetCharges(shape: OperationShape, schema: GraphQLSchema, maxR
 
 async function chargeBudgets(limits: RateLimits, { caller, clientIp }: GatewayContext, charges: Map<RateBudget, number>): Promise<void> {
   if (!caller) {
-    await limits.consume('anonymous', null, clientIp, Math.max(1, charges.get('entities') ?? 0));
+    // Every point of every budget, reads included, from the client IP's one budget.
+    const points = [...charges.values()].reduce((sum, count) => sum + count, 0);
+    await limits.consume('anonymous', null, clientIp, Math.max(1, points));
     return;
   }
   for (const [budget, points] of charges) await limits.consume(budget, caller, clientIp, points);

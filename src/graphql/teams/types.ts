@@ -18,12 +18,21 @@ export class TeamsUserAccessToken {
   expiresOn!: Date;
 }
 
+@ObjectType({ description: 'The Teams user an ACS token was issued for: the identity a call or chat joins as.' })
+export class TeamsUserIdentity {
+  @Field(() => ID, { description: "The Teams user's communication identifier, `8:orgid:<Entra object id>` (a lower-case GUID), as the Calling and Chat SDKs write it." })
+  id!: string;
+}
+
 /** Declared once: TeamsExchange returns this shape. */
 @ObjectType()
 export class ExchangeTeamsUserTokenPayload {
-  @Field(() => ID, { description: "The Teams user's communication identifier, `8:orgid:<Entra object id>`, as the Calling and Chat SDKs write it." })
-  teamsUserId!: string;
+  @Field(() => TeamsUserIdentity, { description: 'Who the token is for: the caller as a Teams user, as issueToken returns the identity beside its token.' })
+  identity!: TeamsUserIdentity;
 
   @Field(() => TeamsUserAccessToken)
   accessToken!: TeamsUserAccessToken;
+
+  @Field(() => ID, { deprecationReason: 'Use identity.id.', description: 'The same as identity.id.' })
+  teamsUserId!: string;
 }

@@ -91,7 +91,7 @@ export type ExchangeTeamsUserTokenMutationVariables = Exact<{
 }>;
 
 
-export type ExchangeTeamsUserTokenMutation = { exchangeTeamsUserToken: { teamsUserId: string, accessToken: { token: string, expiresOn: string } } };
+export type ExchangeTeamsUserTokenMutation = { exchangeTeamsUserToken: { identity: { id: string }, accessToken: { token: string, expiresOn: string } } };
 
 export type CommunicationIdentityFieldsFragment = { id: string, appUserId: string, createdAt: string, tokensRevokedAt: string | null };
 
@@ -160,7 +160,7 @@ export const CommunicationIdentityOfDocument = new TypedDocumentString(`
   appUserId
   createdAt
   tokensRevokedAt
-}`) as unknown as TypedDocumentString<CommunicationIdentityOfQuery, CommunicationIdentityOfQueryVariables>;
+}`, {"hash":"sha256:ecf8731ce85cdffaf8f8d3d1249da51c9cf30bba4399f0fe8d69e4be1794b781"}) as unknown as TypedDocumentString<CommunicationIdentityOfQuery, CommunicationIdentityOfQueryVariables>;
 export const CreateUserDocument = new TypedDocumentString(`
     mutation CreateUser($input: CreateUserInput) {
   createUser(input: $input) {
@@ -175,7 +175,7 @@ export const CreateUserDocument = new TypedDocumentString(`
   appUserId
   createdAt
   tokensRevokedAt
-}`) as unknown as TypedDocumentString<CreateUserMutation, CreateUserMutationVariables>;
+}`, {"hash":"sha256:02841f1726bc2f671ebb4fe2b035a82b45e05fe3f8380859771c23692597e634"}) as unknown as TypedDocumentString<CreateUserMutation, CreateUserMutationVariables>;
 export const CreateUserAndTokenDocument = new TypedDocumentString(`
     mutation CreateUserAndToken($input: CreateUserAndTokenInput!) {
   createUserAndToken(input: $input) {
@@ -198,7 +198,7 @@ fragment CommunicationAccessTokenFields on CommunicationAccessToken {
   token
   expiresOn
   scopes
-}`) as unknown as TypedDocumentString<CreateUserAndTokenMutation, CreateUserAndTokenMutationVariables>;
+}`, {"hash":"sha256:02b1fc021c007a467fa5ca9992458ca39a05c638b1e49953bcd0fe96bce1e8a5"}) as unknown as TypedDocumentString<CreateUserAndTokenMutation, CreateUserAndTokenMutationVariables>;
 export const DeleteUserDocument = new TypedDocumentString(`
     mutation DeleteUser($input: DeleteUserInput) {
   deleteUser(input: $input) {
@@ -206,18 +206,20 @@ export const DeleteUserDocument = new TypedDocumentString(`
     deletedIdentityId
   }
 }
-    `) as unknown as TypedDocumentString<DeleteUserMutation, DeleteUserMutationVariables>;
+    `, {"hash":"sha256:09187ba41f3cd8e07484010b2e34a4d8c35b679c93d418b41cdae9c0f15bd673"}) as unknown as TypedDocumentString<DeleteUserMutation, DeleteUserMutationVariables>;
 export const ExchangeTeamsUserTokenDocument = new TypedDocumentString(`
     mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {
   exchangeTeamsUserToken(input: $input) {
-    teamsUserId
+    identity {
+      id
+    }
     accessToken {
       token
       expiresOn
     }
   }
 }
-    `) as unknown as TypedDocumentString<ExchangeTeamsUserTokenMutation, ExchangeTeamsUserTokenMutationVariables>;
+    `, {"hash":"sha256:6dc221cda0e8588ff96866bc3bc280fcd1f62b33449c3a180b5ec4996c20a928"}) as unknown as TypedDocumentString<ExchangeTeamsUserTokenMutation, ExchangeTeamsUserTokenMutationVariables>;
 export const IssueTokenDocument = new TypedDocumentString(`
     mutation IssueToken($input: IssueTokenInput!) {
   issueToken(input: $input) {
@@ -239,7 +241,7 @@ fragment CommunicationAccessTokenFields on CommunicationAccessToken {
   token
   expiresOn
   scopes
-}`) as unknown as TypedDocumentString<IssueTokenMutation, IssueTokenMutationVariables>;
+}`, {"hash":"sha256:ea299211e1d9f3334745e928440a8fdacc93099b16e44e69269947887c9d9c11"}) as unknown as TypedDocumentString<IssueTokenMutation, IssueTokenMutationVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -251,7 +253,7 @@ export const MeDocument = new TypedDocumentString(`
   appUserId
   createdAt
   tokensRevokedAt
-}`) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+}`, {"hash":"sha256:e9d295ae8d96c0ef7367f27a081dcf9d8bb0584e0f509702d0dd7badc83757f9"}) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
 export const RevokeTokensDocument = new TypedDocumentString(`
     mutation RevokeTokens($input: RevokeTokensInput) {
   revokeTokens(input: $input) {
@@ -266,4 +268,4 @@ export const RevokeTokensDocument = new TypedDocumentString(`
   appUserId
   createdAt
   tokensRevokedAt
-}`) as unknown as TypedDocumentString<RevokeTokensMutation, RevokeTokensMutationVariables>;
+}`, {"hash":"sha256:d579bb1229d47167e3b6f32bcf50f213cefa1855030c4b5f1744b4d931866ea0"}) as unknown as TypedDocumentString<RevokeTokensMutation, RevokeTokensMutationVariables>;

@@ -18,7 +18,7 @@ type Documents = {
     "mutation CreateUser($input: CreateUserInput) {\n  createUser(input: $input) {\n    created\n    identity {\n      ...CommunicationIdentityFields\n    }\n  }\n}": typeof types.CreateUserDocument,
     "mutation CreateUserAndToken($input: CreateUserAndTokenInput!) {\n  createUserAndToken(input: $input) {\n    created\n    identity {\n      ...CommunicationIdentityFields\n    }\n    accessToken {\n      ...CommunicationAccessTokenFields\n    }\n  }\n}": typeof types.CreateUserAndTokenDocument,
     "mutation DeleteUser($input: DeleteUserInput) {\n  deleteUser(input: $input) {\n    appUserId\n    deletedIdentityId\n  }\n}": typeof types.DeleteUserDocument,
-    "mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {\n  exchangeTeamsUserToken(input: $input) {\n    teamsUserId\n    accessToken {\n      token\n      expiresOn\n    }\n  }\n}": typeof types.ExchangeTeamsUserTokenDocument,
+    "mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {\n  exchangeTeamsUserToken(input: $input) {\n    identity {\n      id\n    }\n    accessToken {\n      token\n      expiresOn\n    }\n  }\n}": typeof types.ExchangeTeamsUserTokenDocument,
     "fragment CommunicationIdentityFields on CommunicationIdentity {\n  id\n  appUserId\n  createdAt\n  tokensRevokedAt\n}\n\nfragment CommunicationAccessTokenFields on CommunicationAccessToken {\n  token\n  expiresOn\n  scopes\n}": typeof types.CommunicationIdentityFieldsFragmentDoc,
     "mutation IssueToken($input: IssueTokenInput!) {\n  issueToken(input: $input) {\n    identity {\n      ...CommunicationIdentityFields\n    }\n    accessToken {\n      ...CommunicationAccessTokenFields\n    }\n  }\n}": typeof types.IssueTokenDocument,
     "query Me {\n  me {\n    ...CommunicationIdentityFields\n  }\n}": typeof types.MeDocument,
@@ -29,7 +29,7 @@ const documents: Documents = {
     "mutation CreateUser($input: CreateUserInput) {\n  createUser(input: $input) {\n    created\n    identity {\n      ...CommunicationIdentityFields\n    }\n  }\n}": types.CreateUserDocument,
     "mutation CreateUserAndToken($input: CreateUserAndTokenInput!) {\n  createUserAndToken(input: $input) {\n    created\n    identity {\n      ...CommunicationIdentityFields\n    }\n    accessToken {\n      ...CommunicationAccessTokenFields\n    }\n  }\n}": types.CreateUserAndTokenDocument,
     "mutation DeleteUser($input: DeleteUserInput) {\n  deleteUser(input: $input) {\n    appUserId\n    deletedIdentityId\n  }\n}": types.DeleteUserDocument,
-    "mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {\n  exchangeTeamsUserToken(input: $input) {\n    teamsUserId\n    accessToken {\n      token\n      expiresOn\n    }\n  }\n}": types.ExchangeTeamsUserTokenDocument,
+    "mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {\n  exchangeTeamsUserToken(input: $input) {\n    identity {\n      id\n    }\n    accessToken {\n      token\n      expiresOn\n    }\n  }\n}": types.ExchangeTeamsUserTokenDocument,
     "fragment CommunicationIdentityFields on CommunicationIdentity {\n  id\n  appUserId\n  createdAt\n  tokensRevokedAt\n}\n\nfragment CommunicationAccessTokenFields on CommunicationAccessToken {\n  token\n  expiresOn\n  scopes\n}": types.CommunicationIdentityFieldsFragmentDoc,
     "mutation IssueToken($input: IssueTokenInput!) {\n  issueToken(input: $input) {\n    identity {\n      ...CommunicationIdentityFields\n    }\n    accessToken {\n      ...CommunicationAccessTokenFields\n    }\n  }\n}": types.IssueTokenDocument,
     "query Me {\n  me {\n    ...CommunicationIdentityFields\n  }\n}": types.MeDocument,
@@ -69,7 +69,7 @@ export function graphql(source: "mutation DeleteUser($input: DeleteUserInput) {\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {\n  exchangeTeamsUserToken(input: $input) {\n    teamsUserId\n    accessToken {\n      token\n      expiresOn\n    }\n  }\n}"): (typeof documents)["mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {\n  exchangeTeamsUserToken(input: $input) {\n    teamsUserId\n    accessToken {\n      token\n      expiresOn\n    }\n  }\n}"];
+export function graphql(source: "mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {\n  exchangeTeamsUserToken(input: $input) {\n    identity {\n      id\n    }\n    accessToken {\n      token\n      expiresOn\n    }\n  }\n}"): (typeof documents)["mutation ExchangeTeamsUserToken($input: ExchangeTeamsUserTokenInput!) {\n  exchangeTeamsUserToken(input: $input) {\n    identity {\n      id\n    }\n    accessToken {\n      token\n      expiresOn\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
