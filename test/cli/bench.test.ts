@@ -30,7 +30,7 @@ describe('npm run bench', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const sections = readmeSections();
-    expect(sections).toEqual(['start', 'floor', 'compare', 'acsAway', 'storm', 'other', 'soak', 'profile']);
+    expect(sections).toEqual(['start', 'floor', 'compare', 'acsAway', 'trusted', 'storm', 'other', 'soak', 'profile']);
     for (const section of sections) expect(stdout).toMatch(new RegExp(`^  ${section} `, 'm'));
     const sources = ['bench/gateway.ts', 'bench/support.ts'].map((file) => readFileSync(path.join(ROOT, file), 'utf8')).join('\n');
     const settings = [...new Set(sources.match(/process\.env\.BENCH_[A-Z_]+/g)!.map((name) => name.slice('process.env.'.length)))];
@@ -39,7 +39,7 @@ describe('npm run bench', () => {
   }, 60_000);
 
   it.each([
-    [{ BENCH_ONLY: 'nonsense' }, 'BENCH_ONLY: unknown section "nonsense"; the sections are start, floor, compare, acsAway, storm, other, soak, profile (npm run bench -- --help).'],
+    [{ BENCH_ONLY: 'nonsense' }, 'BENCH_ONLY: unknown section "nonsense"; the sections are start, floor, compare, acsAway, trusted, storm, other, soak, profile (npm run bench -- --help).'],
     [{ BENCH_DURATION_S: '5s' }, 'BENCH_DURATION_S takes a whole number, not "5s".'],
     [{ BENCH_CONCURRENCIES: '1,16,x' }, 'BENCH_CONCURRENCIES takes a whole number or a comma list of them, not "1,16,x".'],
     [{ BENCH_ONLY: 'storm', BENCH_RECORD: '1' }, 'BENCH_ONLY: --record replaces the committed figures, so it runs every section; unset BENCH_ONLY.'],

@@ -23,8 +23,6 @@ const HELM_DIR = path.join(ROOT, '.local/helm-tools/bin');
 
 /** Set by the workload identity webhook at admission, never by the chart. */
 const WEBHOOK_VARIABLES = ['AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_FEDERATED_TOKEN_FILE'];
-/** Issue 22 (on its way to main) has the chart set these; remove once the chart renders them here too. */
-const AWAITED_FROM_ISSUE_22 = ['METRICS_HOST', 'METRICS_ON_API_PORT'];
 
 interface Manifest {
   kind: string;
@@ -120,14 +118,14 @@ describe('the names the chart README quotes', () => {
 
   it('quotes only variables the gateway reads, the chart sets or the webhook injects (with the values the chart gives), and error codes it answers', () => {
     const env = [...rendered.values()].flatMap(({ manifests }) => envNames(manifests));
-    const known = new Set([...CONFIG_VARIABLES, ...env.map((entry) => entry.name), ...WEBHOOK_VARIABLES, ...AWAITED_FROM_ISSUE_22, ...Object.values(ErrorCode)]);
+    const known = new Set([...CONFIG_VARIABLES, ...env.map((entry) => entry.name), ...WEBHOOK_VARIABLES, ...Object.values(ErrorCode)]);
     const variables = quoted.filter((span) => /^[A-Z][A-Z0-9_]{2,}(=|$)/.test(span) && !span.endsWith('_'));
     expect(variables.length).toBeGreaterThan(5);
     for (const span of variables) {
       const [name, value] = span.split('=') as [string, string | undefined];
       // OTEL_* pass through as given; CONFIG_VARIABLES and the like are the config module's own exports.
       expect({ name, known: known.has(name) || name.startsWith('OTEL_') || name in configModule }).toEqual({ name, known: true });
-      // NAME=value: some rendering sets exactly that (unless issue 22's names, not rendered yet).
+      // NAME=value: some rendering sets exactly that.
       const values = env.filter((entry) => entry.name === name).map((entry) => entry.value);
       if (value !== undefined && values.length > 0) expect({ name, value: values.includes(value) ? value : values }).toEqual({ name, value });
     }

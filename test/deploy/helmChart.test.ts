@@ -64,7 +64,9 @@ describe('the Helm chart and the gateway configuration', () => {
       secrets: { env: everything(values.secrets.env, 'x') },
       metrics: { port: 9100 },
     });
-    const chartNames = new Set(envOf(manifests).map((env) => env.name));
+    // METRICS_ON_API_PORT is the other metrics mode (metrics.port null): rendered only there.
+    const { manifests: onApiPort } = await render({ metrics: { port: null } });
+    const chartNames = new Set([...envOf(manifests), ...envOf(onApiPort)].map((env) => env.name));
     const gatewayNames = CONFIG_VARIABLES.filter((name) => !(name in NOT_OFFERED));
 
     const nonOtel = [...chartNames].filter((name) => !name.startsWith('OTEL_')).sort();
@@ -133,7 +135,7 @@ describe('the Helm chart and the gateway configuration', () => {
       host: '0.0.0.0',
       port: 4000,
       tokens: { kind: 'tokenCache' },
-      http: { trustedProxies: 1, shutdownTimeoutMs: 10_000, metrics: { enabled: true, port: 9464 } },
+      http: { trustedProxies: 1, shutdownTimeoutMs: 10_000, metrics: { enabled: true, onApiPort: false, ownPort: { port: 9464, host: '0.0.0.0' } } },
       rateLimits: { store: 'mongo' },
       acs: { kind: 'connectionString' },
       auth: { kind: 'oidc', issuer: 'https://login.example.com/' },

@@ -191,28 +191,40 @@ describe('attacks on the gateway, as `npm start` runs it in production mode', ()
   }, 60_000);
 
   describe("issue 22's attacks", () => {
+    /**
+     * The control: the first requests were answered in full, ten reads each; then 429, once the 120 points were
+     * spent (at most twelve requests; the shared store's leases may lose a few points, never admit more).
+     */
+    const expectReadsCharged = (result: { answeredReads: number; codes: Record<string, number>; statuses: Record<string, number> }) => {
+      const answered = result.codes.OK ?? 0;
+      expect(result.answeredReads).toBe(answered * 10);
+      expect(answered).toBeGreaterThanOrEqual(6);
+      expect(answered).toBeLessThanOrEqual(12);
+      expect(result.codes).toEqual({ OK: answered, RATE_LIMITED: 200 - answered });
+      expect(result.statuses).toEqual({ 200: answered, 429: 200 - answered });
+    };
+
     it('200 requests of 10 aliased `me` from one user get 429 once the reads budget (120) is spent', async () => {
       const token = await issuer.token('alias-reader');
       const result = await replay('aliasedMe', () => attack.aliasedReads(target, token, 'me { id }'));
-      // The control: the first twelve were answered in full, ten reads each.
-      expect(result.answeredReads).toBe(120);
-      expect(result.codes).toEqual({ OK: 12, RATE_LIMITED: 188 });
-      expect(result.statuses).toEqual({ 200: 12, 429: 188 });
+      expectReadsCharged(result);
       expect(Number(result.retryAfter)).toBeGreaterThan(0);
     }, 120_000);
 
     it('the same for communicationIdentity', async () => {
       const token = await issuer.token('alias-looker');
       const result = await replay('aliasedCommunicationIdentity', () => attack.aliasedReads(target, token, 'communicationIdentity(appUserId: "alias-looker") { id }'));
-      expect(result.answeredReads).toBe(120);
-      expect(result.codes).toEqual({ OK: 12, RATE_LIMITED: 188 });
+      expectReadsCharged(result);
     }, 120_000);
 
     it('the same for anonymous _entities, charged to the client IP', async () => {
       const result = await replay('anonymousEntities', () => attack.anonymousEntities({ ...target, from: '192.0.2.4' }));
-      // The control: six requests of ten joined users each, then the IP's 60 points are spent.
-      expect(result.joined).toBe(60);
-      expect(result.codes).toEqual({ OK: 6, RATE_LIMITED: 194 });
+      // The control: requests of ten joined users each were answered, until the IP's 60 points were spent (at most
+      // six requests; the shared store's leases may lose a few points to an instance, never admit more).
+      expect(result.joined).toBe(result.codes.OK! * 10);
+      expect(result.codes.OK).toBeGreaterThanOrEqual(3);
+      expect(result.codes.OK).toBeLessThanOrEqual(6);
+      expect(result.codes).toEqual({ OK: result.codes.OK, RATE_LIMITED: 200 - result.codes.OK! });
     }, 120_000);
 
     it.each([

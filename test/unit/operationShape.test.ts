@@ -40,8 +40,9 @@ describe('the operation shape', () => {
     });
     expect(shape.fieldCounts.get('User.communicationIdentity')).toBe(2);
     expect(shape.entities).toEqual({ representations: 2, cost: 2 * 4 });
-    expect(Object.fromEntries(budgetCharges(shape, schema, 100))).toEqual({ entities: 2 });
-    expect(Object.fromEntries(budgetCharges(shape, schema, 1))).toEqual({ entities: 1 });
+    // User.communicationIdentity declares the reads budget: each occurrence is a point, however many representations.
+    expect(Object.fromEntries(budgetCharges(shape, schema, 100))).toEqual({ entities: 2, reads: 2 });
+    expect(Object.fromEntries(budgetCharges(shape, schema, 1))).toEqual({ entities: 1, reads: 2 });
   });
 
   it('walks a fragment once however often it is spread: forty doublings are one walk each and the counts saturate, not overflow', () => {
