@@ -23,7 +23,9 @@ export interface Launched {
 
 /** Resolves once the connection-string line (and, for https, the NODE_EXTRA_CA_CERTS line after it) is out. */
 export function launch(command: string, args: string[], env: Record<string, string | undefined> = {}, detached = false): Promise<Launched> {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, detached, stdio: ['ignore', 'pipe', 'pipe'] });
+  // An outer `npm run -s` (as .ci/run uses) hands its loglevel down through the environment; a user's shell has none.
+  const { npm_config_loglevel: _outerLoglevel, ...inherited } = process.env;
+  const child = spawn(command, args, { cwd: ROOT, env: { ...inherited, ...env }, detached, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
