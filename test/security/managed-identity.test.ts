@@ -74,6 +74,8 @@ describe('managed identity against the emulator over HTTPS', () => {
       IDENTITY_ENDPOINT: msi.url,
       IDENTITY_HEADER: SECRET,
       RECONCILE_INTERVAL_MS: '0',
+      // Production's metrics port (9464) is one per machine; the suite runs gateways side by side.
+      METRICS_PORT: '0',
       // The requests below are free documents, which production refuses by default (trusted documents only).
       TRUSTED_DOCUMENTS_ONLY: 'false',
       ...issuer.env,
