@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -9,6 +8,7 @@ import { startFerretDb } from '../../src/local/embeddedMongo/index.js';
 import { checkAgreement, countBy, recordFigures } from './agreement.js';
 import { graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
+import { freePort } from '../harness/net.js';
 
 const CREATE_USER = 'mutation($id: ID) { createUser(input: { appUserId: $id }) { created identity { id } } }';
 const CREATE_USER_AND_TOKEN = 'mutation($id: ID) { createUserAndToken(input: { appUserId: $id, scopes: [CHAT] }) { created } }';
@@ -29,14 +29,6 @@ async function retried<T>(run: () => Promise<T>, waits?: number[]): Promise<T> {
       await sleep(300);
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitForHealthy(url: string, child: ChildProcess): Promise<void> {

@@ -2,7 +2,6 @@
 // user without it: real SDK and gateway against the emulator, real FerretDB.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signedHeaders, type ObservedRequest } from '@acs-identity-gateway/emulator';
@@ -13,6 +12,7 @@ import { startFerretDb } from '../../src/local/embeddedMongo/index.js';
 import { collectingLogger, startHarness, type Harness } from '../harness/gatewayHarness.js';
 import { graphql, type GraphqlResponse } from '../harness/graphqlClient.js';
 import { checkAgreement, countBy, recordFigures } from './agreement.js';
+import { freePort } from '../harness/net.js';
 
 const PREVIEW = '2025-03-02-preview';
 const CREATE_USER = 'mutation($id: ID) { createUser(input: { appUserId: $id }) { created identity { id } } }';
@@ -21,14 +21,6 @@ const codeOf = (response: GraphqlResponse<unknown>) => String(response.errors?.[
 const idOf = (response: GraphqlResponse<any>) => (Object.values(response.data ?? {})[0] as { identity?: { id: string } } | undefined)?.identity?.id;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const WARNING = 'creating identities without customId';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** What the gateway sent to POST /identities: the api-version of every creation that carried a customId. */
 const customIdVersions = (seen: ObservedRequest[]) =>

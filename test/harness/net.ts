@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** True when something accepts TCP connections at the host:port of a mongodb:// URI. */
 export function isListening(uri: string): Promise<boolean> {
@@ -27,4 +27,13 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A port nothing listens on now, for a server a test starts itself (FerretDB, a proxy). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

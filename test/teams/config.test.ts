@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
-import { productionEnv } from '../harness/productionEnv.js';
+import { loadConfig } from '../../src/config/config.js';
+import { productionEnv, refusal } from '../harness/productionEnv.js';
 
 const production = productionEnv();
 const clientId = randomUUID();
 const tenantId = randomUUID();
-
-const refusal = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
-};
 
 describe('Teams configuration', () => {
   it('is off in production unless TEAMS_CLIENT_ID is set', () => {

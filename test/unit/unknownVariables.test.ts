@@ -1,16 +1,6 @@
-import { ConfigError, CONFIG_VARIABLES, loadConfig } from '../../src/config/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config/config.js';
 import { GATEWAY_PREFIXES, unknownVariables } from '../../src/config/unknownVariables.js';
-import { productionEnv } from '../harness/productionEnv.js';
-
-const refusal = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
-};
+import { productionEnv, refusal } from '../harness/productionEnv.js';
 
 describe('unknown variables with the gateway prefixes', () => {
   it.each([
