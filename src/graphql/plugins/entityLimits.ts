@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ErrorCode, GatewayError } from '../../errors.js';
 import type { GatewayContext } from '../context.js';
-import { operationShapeOf } from '../operation/shape.js';
+import { shapeCheckPlugin } from '../operation/shapePlugin.js';
 
 export interface EntityLimits {
   maxRepresentations: number;
@@ -15,21 +15,12 @@ export interface EntityLimits {
  * the query cost limit. enforcePolicies charges each one to the caller as well.
  */
 export function entityLimitsPlugin({ maxRepresentations, maxCost }: EntityLimits): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation(requestContext) {
-          const { operation } = requestContext;
-          if (!operation) return;
-          const { representations, cost } = operationShapeOf({ ...requestContext, operation }).entities;
-          if (representations > maxRepresentations) {
-            throw refusal(`_entities takes at most ${maxRepresentations} representations per request; this one has ${representations}.`);
-          }
-          if (cost > maxCost) throw refusal(`This _entities request costs ${cost}, over the limit of ${maxCost}; ask for fewer entities or fields.`);
-        },
-      };
-    },
-  };
+  return shapeCheckPlugin(({ entities: { representations, cost } }) => {
+    if (representations > maxRepresentations) {
+      throw refusal(`_entities takes at most ${maxRepresentations} representations per request; this one has ${representations}.`);
+    }
+    if (cost > maxCost) throw refusal(`This _entities request costs ${cost}, over the limit of ${maxCost}; ask for fewer entities or fields.`);
+  });
 }
 
 const refusal = (message: string) => new GatewayError(ErrorCode.BAD_USER_INPUT, message, { field: 'representations', httpStatus: 400 });

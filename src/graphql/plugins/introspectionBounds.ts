@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { operationShapeOf } from '../operation/shape.js';
+import { shapeCheckPlugin } from '../operation/shapePlugin.js';
 
 /**
  * Introspection is left out of graphql-armor's depth and cost limits, and graphql-js's own MaxIntrospectionDepthRule
@@ -14,20 +14,11 @@ import { operationShapeOf } from '../operation/shape.js';
 export const MAX_INTROSPECTION_LISTS = 3;
 
 export function introspectionBoundsPlugin(maxDepth: number): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation(requestContext) {
-          const { operation } = requestContext;
-          if (!operation) return;
-          const introspection = operationShapeOf({ ...requestContext, operation }).introspection;
-          if (!introspection) return;
-          if (introspection.depth > maxDepth) throw refusal(`Introspection deeper than ${maxDepth} levels is refused.`);
-          if (introspection.lists > MAX_INTROSPECTION_LISTS) throw refusal(`Introspection with more than ${MAX_INTROSPECTION_LISTS} nested lists is refused.`);
-        },
-      };
-    },
-  };
+  return shapeCheckPlugin(({ introspection }) => {
+    if (!introspection) return;
+    if (introspection.depth > maxDepth) throw refusal(`Introspection deeper than ${maxDepth} levels is refused.`);
+    if (introspection.lists > MAX_INTROSPECTION_LISTS) throw refusal(`Introspection with more than ${MAX_INTROSPECTION_LISTS} nested lists is refused.`);
+  });
 }
 
 function refusal(message: string): GraphQLError {
