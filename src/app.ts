@@ -65,6 +65,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       onAcsCall: metrics.recordAcsCall,
       onCustomIdState: metrics.recordCustomIdState,
       onMongoMonitorRestart: metrics.recordMongoMonitorRestart,
+      onTokenCacheLookup: metrics.recordTokenCacheLookup,
       databaseTraits: options.databaseTraits,
     });
     const verifyCaller = await callerVerifierFor(config, metrics.recordBearerToken);

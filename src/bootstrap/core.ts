@@ -16,6 +16,7 @@ import { connectAcs, type ConnectedAcs } from './acs.js';
 import type { Cleanups } from './cleanups.js';
 import { databaseTraits, type DatabaseTraits } from './database.js';
 import { connectMongo } from './mongo.js';
+import type { TokenCacheResult } from '../identity/tokens/cachedTokens.js';
 import { tokenSourceFor } from './tokens.js';
 
 /** The identity core wired to ACS and MongoDB: what the gateway serves, and what `npm run reconcile` runs. */
@@ -39,6 +40,7 @@ export interface CoreOptions {
   onAcsCall?: (call: AcsCallRecord) => void;
   onCustomIdState?: (state: CustomIdState) => void;
   onMongoMonitorRestart?: (outcome: 'reconnected' | 'failed') => void;
+  onTokenCacheLookup?: (result: TokenCacheResult) => void;
   /** Overrides RECONCILE_STALE_AFTER_MS (`npm run reconcile -- --stale-after`). */
   staleAfterMs?: number;
   /** Instead of asking the server: tests run MongoDB's path (MONGODB_TRAITS) against the embedded database. */
@@ -59,7 +61,7 @@ export async function connectCore(config: GatewayConfig, options: CoreOptions): 
     pendingWaitMs: config.pendingMappingWaitMs,
     stateCheckedInCode: database.readModifyWriteUpdates,
   });
-  const tokens = await tokenSourceFor(config, acs.client, mappings, tokenModel);
+  const tokens = await tokenSourceFor(config, acs.client, mappings, tokenModel, options.onTokenCacheLookup);
   const identities = new IdentityService(acs.client, mappings, tokens, {
     allowedScopes: config.allowedScopes,
     defaultExpiresInMinutes: config.defaultTokenExpiresInMinutes,

@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
+import type { TokenCacheResult } from '../identity/tokens/cachedTokens.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AcsCallRecord, CustomIdState } from '../acs/acsIdentityClient.js';
 import type { BearerTokenOutcome } from '../auth/callerVerifier.js';
@@ -82,6 +83,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly tokenCacheLookups = new Counter({
+    name: 'gateway_token_cache_lookups_total',
+    help: 'issueToken requests with TOKEN_CACHE on, by how they were served: local (this instance\'s entry, no mapping read), shared (an entry another instance stored, one read), mapping (an entry, after a mapping read), miss (ACS asked) or refresh (forceRefresh).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   readonly customIdState = new Gauge({
     name: 'gateway_acs_custom_id',
     help: 'Whether identities are created with a customId: 1 for the state in force (unproven, inUse, notInUse), 0 for the others.',
@@ -100,6 +108,10 @@ export class GatewayMetrics {
 
   recordMongoMonitorRestart = (outcome: 'reconnected' | 'failed'): void => {
     this.mongoMonitorRestarts.inc({ outcome });
+  };
+
+  recordTokenCacheLookup = (result: TokenCacheResult): void => {
+    this.tokenCacheLookups.inc({ result });
   };
 
   recordCustomIdState = (state: CustomIdState): void => {

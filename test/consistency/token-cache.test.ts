@@ -4,6 +4,7 @@ import { errorCode, graphql, type GraphqlResponse } from '../harness/graphqlClie
 import { recordFigures } from './agreement.js';
 import { leaseIdOf } from '../../src/identity/tokens/tokenCache.js';
 import { startHarness, type Harness } from '../harness/gatewayHarness.js';
+import type { RunningGateway } from '../../src/app.js';
 
 const ISSUE = 'mutation($force: Boolean) { issueToken(input: { scopes: [CHAT, VOIP], forceRefresh: $force }) { accessToken { token expiresOn } } }';
 const key = () => randomBytes(32).toString('base64');
@@ -18,6 +19,12 @@ afterAll(() => h?.stop());
 
 
 type Row = { _id: string; [field: string]: unknown };
+
+/** gateway_token_cache_lookups_total of one instance, by result. */
+async function lookups(gateway: RunningGateway): Promise<Record<string, number>> {
+  const text = await (await fetch(gateway.metricsUrl!)).text();
+  return Object.fromEntries([...text.matchAll(/^gateway_token_cache_lookups_total\{result="(\w+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
 const tokenOf = (result: GraphqlResponse<any>) => result.data?.issueToken.accessToken.token as string;
 
 describe('the token cache', () => {
@@ -144,6 +151,54 @@ describe('the token cache', () => {
       expect(await auditEvents()).toBe(1);
     } finally {
       await connection.close();
+    }
+  });
+
+  it('serves an entry another instance stored with one read of it and no mapping read, and never one whose check was changed', async () => {
+    const reads = new Map<string, number>();
+    mongoose.set('debug', (collectionName: string, method: string) => {
+      // Reads by _id, as a request makes them, of what a token request may read (the suite's instances also
+      // renew leases and scan mappings in the background, with other calls).
+      if (method === 'findOne' && ['token_cache', 'token_revocations', 'identity_mappings'].includes(collectionName)) {
+        reads.set(collectionName, (reads.get(collectionName) ?? 0) + 1);
+      }
+    });
+    try {
+      const user = await h.tokenFor('shared-entry-user');
+      const created = await h.gql('mutation { createUser { identity { id createdAt } } }', {}, user);
+      const identity = created.data?.createUser.identity as { id: string; createdAt: string };
+      const ISSUE_WITH_IDENTITY = 'mutation { issueToken(input: { scopes: [CHAT, VOIP] }) { identity { id appUserId createdAt tokensRevokedAt } accessToken { token } } }';
+      const stored = await h.gql(ISSUE_WITH_IDENTITY, {}, user);
+      const issuedBefore = h.emulator.stats().tokensIssued;
+
+      const fresh = await h.startInstance();
+      reads.clear();
+      const served = await graphql(fresh.url, ISSUE_WITH_IDENTITY, {}, user);
+      expect(served.errors).toBeUndefined();
+      expect(served.data).toEqual(stored.data);
+      expect(served.data?.issueToken.identity).toEqual({ id: identity.id, appUserId: 'shared-entry-user', createdAt: identity.createdAt, tokensRevokedAt: null });
+      expect(h.emulator.stats().tokensIssued).toBe(issuedBefore);
+      // The entry itself, and the revocation clock (one read shared by concurrent hits): never the mapping.
+      expect(Object.fromEntries(reads)).toEqual({ token_cache: 1, token_revocations: 1 });
+      expect(await lookups(fresh)).toMatchObject({ shared: 1 });
+
+      // What a hit serves unread is sealed with the token: an identity changed in the database opens nothing.
+      const connection = await mongoose.createConnection(h.mongoUri).asPromise();
+      try {
+        const forged = new Date('2001-01-01T00:00:00Z');
+        const changed = await connection.collection('token_cache').updateMany({ appUserId: 'shared-entry-user' }, { $set: { createdAt: forged } });
+        expect(changed.modifiedCount).toBeGreaterThan(0);
+        const another = await h.startInstance();
+        const afterForgery = await graphql(another.url, ISSUE_WITH_IDENTITY, {}, user);
+        expect(afterForgery.errors).toBeUndefined();
+        expect(afterForgery.data?.issueToken.identity.createdAt).toBe(identity.createdAt);
+        expect(afterForgery.data?.issueToken.accessToken.token).not.toBe(stored.data?.issueToken.accessToken.token);
+        expect(await lookups(another)).toMatchObject({ miss: 1 });
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      mongoose.set('debug', false);
     }
   });
 

@@ -10,6 +10,14 @@ const cachedTokenSchema = new Schema(
     acsId: { type: String, required: true },
     /** The mapping's revocation count when the token was asked for (see CacheLookup.revocations). */
     revocations: { type: Number },
+    /**
+     * The revocation clock's value read before the mapping this entry was checked against, and what that mapping
+     * showed (see TokenCache.checkedShared): while the clock still shows it, any instance serves the entry without
+     * reading the mapping. Sealed with the token as associated data.
+     */
+    checkedClock: { type: String },
+    createdAt: { type: Date },
+    tokensRevokedAt: { type: Date },
     issuedAt: { type: Date, required: true },
     expiresOn: { type: Date, required: true },
     keyId: { type: String, required: true },

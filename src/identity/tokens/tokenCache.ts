@@ -3,7 +3,7 @@ import { setTimeout } from 'node:timers/promises';
 import { trusted } from 'mongoose';
 import type { AcsToken } from '../../acs/acsIdentityClient.js';
 import { appUserKey, type AppUserRef } from '../appUser.js';
-import type { IdentityMapping } from '../mapping/identityMappingModel.js';
+import type { IdentityView } from '../views.js';
 import type { CachedTokenModel, CachedTokenRecord } from './cachedTokenModel.js';
 import type { TokenCipher } from './tokenCipher.js';
 
@@ -25,6 +25,16 @@ export interface CacheLookup {
    * has the count it was stored under. A counter, not a time, so that no two machines' clocks need agree.
    */
   revocations: number;
+}
+
+/**
+ * What an entry was last checked against: the revocation clock's value read before the mapping, and the identity
+ * that mapping showed. While the clock still shows that value, no revoke or deletion has happened since on any
+ * instance, so the entry is served with this identity and the mapping is not read.
+ */
+export interface CheckedAgainst {
+  clock: string;
+  identity: IdentityView & { tokensRevokedAt: Date | null };
 }
 
 /**
@@ -51,28 +61,39 @@ export class TokenCache {
    * This process's entry, when it was last checked against the mapping under this revocation clock value (see
    * RevocationClock): no revoke or deletion has happened since on any instance, so the mapping need not be read.
    */
-  checked(entryOf: EntryName, clock: string): { token: AcsToken; mapping: IdentityMapping } | null {
+  checked(entryOf: EntryName, clock: string): CheckedHit | null {
     const cacheKey = cacheKeyOf(entryOf);
     const entry = this.local.get(cacheKey);
     if (!entry?.checked || entry.checked.clock !== clock) return null;
     if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) {
-      this.local.delete(cacheKey); // too old to serve: it goes (the shared copy by TTL or the sweep)
+      this.local.delete(cacheKey); // too old to serve: it goes (the shared copy by the sweep)
       return null;
     }
-    return { token: { token: entry.token, expiresOn: entry.expiresOn }, mapping: entry.checked.mapping };
+    return { token: { token: entry.token, expiresOn: entry.expiresOn }, identity: entry.checked.identity };
+  }
+
+  /**
+   * The shared entry, when another instance stored it after checking it under this clock value: one read, and no
+   * mapping read. Kept in this process either way, so a check against the mapping that follows reads nothing more.
+   */
+  async checkedShared(entryOf: EntryName, clock: string): Promise<CheckedHit | null> {
+    if (this.local.has(cacheKeyOf(entryOf))) return null; // this process's own copy is the newer
+    await this.loadShared(cacheKeyOf(entryOf));
+    return this.checked(entryOf, clock);
   }
 
   /** Notes that this process's entry matches the mapping read after the clock showed `clock`. */
-  markChecked(lookup: CacheLookup, clock: string, mapping: IdentityMapping): void {
+  markChecked(lookup: CacheLookup, checked: CheckedAgainst): void {
     const entry = this.local.get(cacheKeyOf(lookup));
-    if (entry && entry.acsId === lookup.acsId && entry.revocations === lookup.revocations) entry.checked = { clock, mapping };
+    if (entry && matches(entry, lookup)) entry.checked = checked;
   }
 
   async get(lookup: CacheLookup): Promise<AcsToken | null> {
     const cacheKey = cacheKeyOf(lookup);
-    const entry = this.local.get(cacheKey) ?? (await this.loadShared(cacheKey));
-    if (!entry || entry.acsId !== lookup.acsId) return null;
-    if (entry.revocations !== lookup.revocations) return null;
+    const local = this.local.get(cacheKey);
+    // A local copy older than the mapping may hide a newer entry another instance stored: the shared one is read.
+    const entry = local && matches(local, lookup) ? local : await this.loadShared(cacheKey);
+    if (!entry || !matches(entry, lookup)) return null;
     if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) return null;
     return { token: entry.token, expiresOn: entry.expiresOn };
   }
@@ -80,10 +101,13 @@ export class TokenCache {
   private async loadShared(cacheKey: string): Promise<LocalEntry | null> {
     // A driver call by _id, as for mappings (see MappingStore).
     const stored = await this.model.collection.findOne<CachedTokenRecord>({ _id: cacheKey as never });
-    const token = stored && this.cipher.open(stored, cacheKey);
-    if (!stored || token === null) return null;
+    if (!stored) return null;
+    const checked = checkedOf(stored);
+    // What the entry was checked against is sealed with the token: a changed identity or clock opens nothing.
+    const token = this.cipher.open(stored, associatedData(cacheKey, stored.acsId, stored.revocations, checked));
+    if (token === null) return null;
     // Entries stored before the count existed have none, and are never served.
-    const entry = { acsId: stored.acsId, revocations: stored.revocations ?? -1, expiresOn: stored.expiresOn, token, owner: appUserKey(stored) };
+    const entry: LocalEntry = { acsId: stored.acsId, revocations: stored.revocations ?? -1, expiresOn: stored.expiresOn, token, owner: appUserKey(stored), checked };
     this.remember(cacheKey, entry);
     return entry;
   }
@@ -95,12 +119,22 @@ export class TokenCache {
     if (this.local.size > LOCAL_ENTRIES) this.local.delete(this.local.keys().next().value!);
   }
 
-  async put(lookup: CacheLookup, token: AcsToken): Promise<void> {
+  /** `checked`: what the lookup was read under, when a clock was read before its mapping (not for a forced refresh). */
+  async put(lookup: CacheLookup, token: AcsToken, checked?: CheckedAgainst): Promise<void> {
     const cacheKey = cacheKeyOf(lookup);
     const { acsId, revocations } = lookup;
-    this.remember(cacheKey, { acsId, revocations, expiresOn: token.expiresOn, token: token.token, owner: appUserKey(lookup.user) });
-    const sealed = this.cipher.seal(token.token, cacheKey);
-    const entry = { _id: cacheKey, ...lookup.user, acsId, revocations, issuedAt: new Date(), expiresOn: token.expiresOn, ...sealed };
+    this.remember(cacheKey, { acsId, revocations, expiresOn: token.expiresOn, token: token.token, owner: appUserKey(lookup.user), checked });
+    const sealed = this.cipher.seal(token.token, associatedData(cacheKey, acsId, revocations, checked));
+    const entry = {
+      _id: cacheKey,
+      ...lookup.user,
+      acsId,
+      revocations,
+      ...(checked && { checkedClock: checked.clock, createdAt: checked.identity.createdAt, tokensRevokedAt: checked.identity.tokensRevokedAt }),
+      issuedAt: new Date(),
+      expiresOn: token.expiresOn,
+      ...sealed,
+    };
     // Replace, not upsert-merge: the embedded database runs upserts as read-modify-write; a lost race only costs a later ACS call.
     await this.model.deleteOne({ _id: cacheKey }).exec();
     await this.model.create(entry).catch((error: unknown) => {
@@ -187,8 +221,34 @@ interface LocalEntry {
   expiresOn: Date;
   token: string;
   owner: string;
-  /** The revocation clock's value read before the mapping this entry was last found to match. */
-  checked?: { clock: string; mapping: IdentityMapping };
+  /** The revocation clock's value read before the mapping this entry was last found to match, and its identity. */
+  checked?: CheckedAgainst;
+}
+
+export interface CheckedHit {
+  token: AcsToken;
+  identity: IdentityView;
+}
+
+/** Issued for the identity and under the revocation count the mapping shows now. */
+const matches = (entry: LocalEntry, lookup: CacheLookup) => entry.acsId === lookup.acsId && entry.revocations === lookup.revocations;
+
+/** A stored entry's check, when it was stored with one. */
+function checkedOf(stored: CachedTokenRecord): CheckedAgainst | undefined {
+  if (typeof stored.checkedClock !== 'string' || !(stored.createdAt instanceof Date)) return undefined;
+  const identity = { id: stored.acsId, appUserId: stored.appUserId, createdAt: stored.createdAt, tokensRevokedAt: stored.tokensRevokedAt ?? null };
+  return { clock: stored.checkedClock, identity };
+}
+
+/**
+ * The entry's name, and for an entry stored with a check everything a hit then serves without reading the mapping:
+ * bound to the sealed token, so that none of it can be changed in the database without the token failing to open.
+ * Entries stored without a check keep the name alone (and are served only after a mapping read).
+ */
+function associatedData(cacheKey: string, acsId: string, revocations: number | null | undefined, checked: CheckedAgainst | undefined): string {
+  if (!checked) return cacheKey;
+  const { clock, identity } = checked;
+  return JSON.stringify([cacheKey, acsId, revocations, clock, identity.appUserId, identity.createdAt.toISOString(), identity.tokensRevokedAt?.toISOString() ?? null]);
 }
 
 /** What names an entry. */
