@@ -434,6 +434,8 @@ async function main(): Promise<void> {
   const memory = {
     rssAtReadyMiB: round(Number(rssAtStart) / 1024, 1),
     rssPeakMiB: Math.max(...rss.samples.map((s) => s.rssMiB)),
+    // The peak sample split: anonymous memory (V8 heap, native) and mapped files (the node binary, ~53 MiB).
+    atPeak: (({ anonMiB, fileMiB, phase }) => ({ anonMiB, fileMiB, phase }))(rss.samples.reduce((a, b) => (b.rssMiB > a.rssMiB ? b : a))),
     rssSteadyMiB: underLoad.length ? median(underLoad.map((s) => s.rssMiB)) : null,
     samples: rss.samples.length,
   };

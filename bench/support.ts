@@ -124,9 +124,9 @@ export async function stopGateway(gateway: Gateway) {
   await stopChild(gateway.drain);
 }
 
-/** Samples VmRSS of a process every 200 ms, tagged with the current phase. */
+/** Samples VmRSS of a process every 200 ms, tagged with the current phase, split into anonymous memory and mapped files. */
 export class RssSampler {
-  samples: { t: number; phase: string; rssMiB: number }[] = [];
+  samples: { t: number; phase: string; rssMiB: number; anonMiB: number; fileMiB: number }[] = [];
   phase = 'idle';
   private timer: NodeJS.Timeout;
   constructor(private pid: number) {
@@ -136,8 +136,10 @@ export class RssSampler {
   async sample() {
     try {
       const status = await readFile(`/proc/${this.pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-      if (kb) this.samples.push({ t: Date.now(), phase: this.phase, rssMiB: round(kb / 1024, 1) });
+      const mib = (field: string) => round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024, 1);
+      const rssMiB = mib('VmRSS');
+      // RssFile is mostly the node binary, mapped: the same for any Node program; RssAnon is the heap and native memory.
+      if (rssMiB) this.samples.push({ t: Date.now(), phase: this.phase, rssMiB, anonMiB: mib('RssAnon'), fileMiB: mib('RssFile') });
     } catch {
       // process gone
     }
