@@ -50,7 +50,8 @@ export class CachedTokens implements TokenSource {
     }
     const mapping = await this.mappings.requireActive(user);
     const lookup: CacheLookup = { ...name, acsId: mapping.acsId, revocations: mapping.revocations ?? 0 };
-    const checked = clock === null ? undefined : { clock, identity: { ...toView(mapping), tokensRevokedAt: mapping.tokensRevokedAt ?? null } };
+    // What a hit on another instance serves without reading the mapping (none without a clock, or a creation time).
+    const checked = clock === null || !(mapping.createdAt instanceof Date) ? undefined : { clock, identity: { ...toView(mapping), tokensRevokedAt: mapping.tokensRevokedAt ?? null } };
     const cached = forceRefresh ? null : await this.cache.get(lookup);
     // A forced refresh asks ACS itself, and others do not wait for it.
     const token = cached ?? (forceRefresh ? await this.fetch(lookup, request) : await this.shared(lookup, request, checked));
