@@ -349,11 +349,13 @@ async function main(): Promise<void> {
     const figures = Object.fromEntries(Object.keys(makers).map((key) => [key, [] as RunFigure[]]));
     for (let i = 0; i < REPEATS; i++) {
       for (const [key, make] of Object.entries(makers)) {
+        rss.phase = `trusted:${key}`;
         const figure = await withCpu({ server: gateway.child.pid!, ...backends }, () => cannon(gateway.origin, make, 16, DURATION_S));
         if (figure.failures) log(`${key}: ${figure.failures} FAILED responses`);
         figures[key]!.push(figure);
       }
     }
+    rss.phase = 'idle';
     const paired = (a: string, b: string) => round(median(figures[a]!.map((f, i) => f.reqPerSec / figures[b]![i]!.reqPerSec)), 2);
     for (const key of Object.keys(makers)) results[key] = [summarize(16, figures[key]!)];
     // The gateway's CPU per request is far steadier than throughput on a machine shared with other work.
@@ -438,6 +440,11 @@ async function main(): Promise<void> {
     atPeak: (({ anonMiB, fileMiB, phase }) => ({ anonMiB, fileMiB, phase }))(rss.samples.reduce((a, b) => (b.rssMiB > a.rssMiB ? b : a))),
     rssSteadyMiB: underLoad.length ? median(underLoad.map((s) => s.rssMiB)) : null,
     samples: rss.samples.length,
+    // The high-water mark after each phase: V8 keeps the heap it grew to, so a phase that allocates much (free texts
+    // parsed per request, new users) raises every later phase's RSS.
+    maxByPhase: Object.fromEntries(
+      [...new Set(rss.samples.map((s) => s.phase))].map((phase) => [phase, Math.max(...rss.samples.filter((s) => s.phase === phase).map((s) => s.rssMiB))]),
+    ),
   };
   await stopGateway(gateway);
 

@@ -112,6 +112,7 @@ export function markdown(r: any): string {
 
   lines.push('', '## Cost', '');
   lines.push(`- RSS: ${r.memory.rssAtReadyMiB} MiB at ready, peak ${r.memory.rssPeakMiB} MiB${r.memory.atPeak ? ` (${r.memory.atPeak.anonMiB} anonymous + ${r.memory.atPeak.fileMiB} mapped files, in ${r.memory.atPeak.phase})` : ''}, steady (median under load) ${r.memory.rssSteadyMiB ?? '–'} MiB (VmRSS every 200 ms).`);
+  if (r.memory.maxByPhase) lines.push(`- RSS high-water mark by phase, in the order they ran (MiB): ${Object.entries(r.memory.maxByPhase as Record<string, number>).map(([phase, mib]) => `${phase} ${mib}`).join(', ')}.`);
   if (r.soak) {
     lines.push(`- Soak: issueToken, ${r.soak.connections} connections, ${r.soak.seconds} s: ${r.soak.reqPerSec} req/s, p50 ${r.soak.p50Ms} ms, p99 ${r.soak.p99Ms} ms; RSS ${r.soak.rssStartMiB} → ${r.soak.rssEndMiB} MiB (max ${r.soak.rssMaxMiB}).`);
   }
