@@ -17,8 +17,8 @@ const REPEATS = Number(process.env.AUDIT_BENCH_REPEATS ?? 3);
 const WRITERS = (process.env.AUDIT_BENCH_WRITERS ?? '1,16,64').split(',').map(Number);
 const SETTINGS: Record<string, GroupCommitOptions> = {
   'bounded (64 events, 1 ms)': DEFAULT_GROUP_COMMIT,
-  'bounded (64 events, 5 ms)': { maxBatch: 64, maxWaitMs: 5 },
-  'unbounded (before)': { maxBatch: 500, maxWaitMs: 1e9 },
+  'bounded (64 events, 5 ms)': { ...DEFAULT_GROUP_COMMIT, maxWaitMs: 5 },
+  'unbounded (before)': { ...DEFAULT_GROUP_COMMIT, maxBatch: 500, maxWaitMs: 1e9 },
 };
 
 const dataDir = await mkdtemp(join(tmpdir(), 'acs-gw-audit-bench-'));

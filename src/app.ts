@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuditLog } from './audit/auditLog.js';
+import { AuditLog, DEFAULT_GROUP_COMMIT } from './audit/auditLog.js';
 import { auditEventModel } from './audit/auditEventModel.js';
 import { callerVerifierFor } from './bootstrap/callerVerifier.js';
 import { runCleanups, type Cleanups } from './bootstrap/cleanups.js';
@@ -75,7 +75,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       auditModel.createIndexes(),
       config.rateLimits.store === 'mongo' && createRateLimitIndexes(core.connection),
     ]);
-    const audit = new AuditLog(auditModel);
+    // Past server selection and the socket timeout (bootstrap/mongo.ts), a write has been lost, not slowed.
+    const audit = new AuditLog(auditModel, { ...DEFAULT_GROUP_COMMIT, writeTimeoutMs: 3 * config.mongo.timeoutMs });
     const rateLimits = new RateLimits(config.rateLimits, core.connection, {
       oneConsumePerKey: config.rateLimits.store === 'mongo' && core.database.readModifyWriteUpdates,
     });

@@ -30,9 +30,22 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** How long an event waits for a write in flight to finish before it goes in a write of its own. */
   maxWaitMs: number;
+  /**
+   * A write not settled by then has failed, and so have the calls it carried. The driver bounds a write it
+   * completes by server selection and the socket timeout; this bounds one it loses (see writeWithin).
+   */
+  writeTimeoutMs: number;
 }
 
-export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 64, maxWaitMs: 1 };
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxBatch: 64, maxWaitMs: 1, writeTimeoutMs: 15_000 };
+
+/** A write that was never answered: its calls fail as for any failed write. */
+export class AuditWriteTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`The audit write was not answered within ${ms} ms.`);
+    this.name = 'AuditWriteTimeoutError';
+  }
+}
 
 /** Writes and pages the append-only audit trail. */
 export class AuditLog {
@@ -94,9 +107,12 @@ export class AuditLog {
       // Driver calls: the documents are built above, so mongoose has nothing to cast or validate; a lone event
       // goes by insertOne, which skips the bulk-write machinery insertMany sets up for every call.
       const documents = batch.map((write) => write.document);
-      if (documents.length === 1) await this.model.collection.insertOne(documents[0]!);
-      // Unordered: one refused event does not keep the others out, and each request learns its own event's fate.
-      else await this.model.collection.insertMany(documents, { ordered: false });
+      await this.writeWithin(
+        documents.length === 1
+          ? this.model.collection.insertOne(documents[0]!)
+          : // Unordered: one refused event does not keep the others out, and each request learns its own event's fate.
+            this.model.collection.insertMany(documents, { ordered: false }),
+      );
       for (const write of batch) write.settle();
     } catch (error) {
       const refused = refusedIndexes(error);
@@ -105,6 +121,26 @@ export class AuditLog {
       this.writesInFlight--;
       // What queued behind this write goes now rather than at its deadline.
       if (this.writesInFlight === 0 && this.queue.length > 0 && !this.turnScheduled) this.flush();
+    }
+  }
+
+  /**
+   * The write, or a timeout once writeTimeoutMs has passed. The driver (7.x) can lose a write for good when the
+   * server restarts under load: a bulk insert was seen waiting forever on a socket already destroyed, even after the
+   * monitor watchdog reconnected the client (test/consistency/crashes.test.ts), and every response waiting for it
+   * with it. Written by hand: the driver has no per-operation timeout (its timeoutMS has no effect in 7.x).
+   */
+  private async writeWithin(write: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AuditWriteTimeoutError(this.options.writeTimeoutMs)), this.options.writeTimeoutMs);
+    });
+    // A write that settles after its deadline changes nothing: its calls have failed already.
+    write.catch(() => undefined);
+    try {
+      await Promise.race([write, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
