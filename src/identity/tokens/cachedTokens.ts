@@ -41,9 +41,11 @@ export class CachedTokens implements TokenSource {
     const name = { user, scopes: request.acsScopes, expiresInMinutes: request.expiresInMinutes };
     // Read before the mapping: a revoke whose clock move this read misses is one the mapping read below sees.
     const clock = forceRefresh ? null : await this.clock.now();
-    // This process's entry, else the shared one, when checked under this clock value: no mapping read.
+    // This process's entry, else the shared one, when checked under this clock value: no mapping read. The shared
+    // one is read only when this process holds no entry of that name (its own copy is the newer).
     const local = clock === null ? null : this.cache.checked(name, clock);
-    const hit = local ?? (clock === null ? null : await this.cache.checkedShared(name, clock));
+    const sharedRead = clock !== null && !local && !this.cache.holds(name);
+    const hit = local ?? (sharedRead ? await this.cache.checkedShared(name, clock) : null);
     if (hit) {
       this.onLookup(local ? 'local' : 'shared');
       return { identity: hit.identity, accessToken: toTokenView(hit.token, request) };
@@ -52,7 +54,7 @@ export class CachedTokens implements TokenSource {
     const lookup: CacheLookup = { ...name, acsId: mapping.acsId, revocations: mapping.revocations ?? 0 };
     // What a hit on another instance serves without reading the mapping (none without a clock, or a creation time).
     const checked = clock === null || !(mapping.createdAt instanceof Date) ? undefined : { clock, identity: { ...toView(mapping), tokensRevokedAt: mapping.tokensRevokedAt ?? null } };
-    const cached = forceRefresh ? null : await this.cache.get(lookup);
+    const cached = forceRefresh ? null : await this.cache.get(lookup, { sharedRead });
     // A forced refresh asks ACS itself, and others do not wait for it.
     const token = cached ?? (forceRefresh ? await this.fetch(lookup, request) : await this.shared(lookup, request, checked));
     if (checked) this.cache.markChecked(lookup, checked);

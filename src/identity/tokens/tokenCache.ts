@@ -62,7 +62,25 @@ export class TokenCache {
    * RevocationClock): no revoke or deletion has happened since on any instance, so the mapping need not be read.
    */
   checked(entryOf: EntryName, clock: string): CheckedHit | null {
+    return this.checkedByKey(cacheKeyOf(entryOf), clock);
+  }
+
+  /** Whether this process holds an entry of that name, checked or not. */
+  holds(entryOf: EntryName): boolean {
+    return this.local.has(cacheKeyOf(entryOf));
+  }
+
+  /**
+   * The shared entry, when another instance stored it after checking it under this clock value: one read, and no
+   * mapping read. Kept in this process either way, so the checks that follow need not read it again (see get).
+   */
+  async checkedShared(entryOf: EntryName, clock: string): Promise<CheckedHit | null> {
     const cacheKey = cacheKeyOf(entryOf);
+    await this.loadShared(cacheKey);
+    return this.checkedByKey(cacheKey, clock);
+  }
+
+  private checkedByKey(cacheKey: string, clock: string): CheckedHit | null {
     const entry = this.local.get(cacheKey);
     if (!entry?.checked || entry.checked.clock !== clock) return null;
     if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) {
@@ -72,27 +90,18 @@ export class TokenCache {
     return { token: { token: entry.token, expiresOn: entry.expiresOn }, identity: entry.checked.identity };
   }
 
-  /**
-   * The shared entry, when another instance stored it after checking it under this clock value: one read, and no
-   * mapping read. Kept in this process either way, so a check against the mapping that follows reads nothing more.
-   */
-  async checkedShared(entryOf: EntryName, clock: string): Promise<CheckedHit | null> {
-    if (this.local.has(cacheKeyOf(entryOf))) return null; // this process's own copy is the newer
-    await this.loadShared(cacheKeyOf(entryOf));
-    return this.checked(entryOf, clock);
-  }
-
   /** Notes that this process's entry matches the mapping read after the clock showed `clock`. */
   markChecked(lookup: CacheLookup, checked: CheckedAgainst): void {
     const entry = this.local.get(cacheKeyOf(lookup));
     if (entry && matches(entry, lookup)) entry.checked = checked;
   }
 
-  async get(lookup: CacheLookup): Promise<AcsToken | null> {
+  /** `sharedRead`: the shared entry was read for this request already (checkedShared), and is not read again. */
+  async get(lookup: CacheLookup, { sharedRead = false } = {}): Promise<AcsToken | null> {
     const cacheKey = cacheKeyOf(lookup);
     const local = this.local.get(cacheKey);
     // A local copy older than the mapping may hide a newer entry another instance stored: the shared one is read.
-    const entry = local && matches(local, lookup) ? local : await this.loadShared(cacheKey);
+    const entry = local && matches(local, lookup) ? local : sharedRead ? local : await this.loadShared(cacheKey);
     if (!entry || !matches(entry, lookup)) return null;
     if (entry.expiresOn.getTime() - Date.now() < this.options.minRemainingMs) return null;
     return { token: entry.token, expiresOn: entry.expiresOn };
