@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { jest } from '@jest/globals';
 import mongoose, { type Connection } from 'mongoose';
 import { AuditLog, type AuditEntry } from '../../src/audit/auditLog.js';
 import { auditEventModel } from '../../src/audit/auditEventModel.js';
@@ -82,22 +81,32 @@ describe('AuditLog group commit', () => {
     }
   });
 
-  it('fails the callers of a write the driver never answers once its deadline passes, and goes on writing', async () => {
-    const model = auditEventModel(connection);
-    const log = new AuditLog(model, { maxBatch: 64, maxWaitMs: 1, writeTimeoutMs: 300 });
-    // The driver's lost write (seen when the server restarted under load, test/consistency/crashes.test.ts) cannot
-    // be caused on purpose: this one insert is made to never settle; the next ones go to the real server.
-    const lost = jest.spyOn(model.collection, 'insertMany').mockImplementationOnce(() => new Promise(() => {}));
+  it('fails the callers of a write the server never answers once its deadline passes, and goes on writing', async () => {
+    // The driver's lost write (seen when the server restarted under load, test/consistency/crashes.test.ts) made
+    // real: the server is frozen (SIGSTOP) with the connection open, and the socket has no timeout of its own.
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'acs-gw-audit-frozen-'));
+    const mongo = await startEmbeddedMongo({ dataDir });
+    const frozen = await mongoose.createConnection(new URL('audit_frozen', mongo.uri).toString(), { socketTimeoutMS: 0 }).asPromise();
     try {
-      const started = performance.now();
-      const first = [1, 2, 3].map((i) => log.record(entry(`never-answered-${i}`)));
-      expect(await outcomes(first)).toEqual(['failed', 'failed', 'failed']);
-      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-      await expect(first[0]).rejects.toThrow('The audit write was not answered within 300 ms.');
+      const log = new AuditLog(auditEventModel(frozen), { maxBatch: 64, maxWaitMs: 1, writeTimeoutMs: 300 });
+      expect(await outcomes([log.record(entry('before'))])).toEqual(['stored']);
+      process.kill(mongo.pid!, 'SIGSTOP');
+      let first: Promise<void>[];
+      try {
+        const started = performance.now();
+        first = [1, 2, 3].map((i) => log.record(entry(`never-answered-${i}`)));
+        expect(await outcomes(first)).toEqual(['failed', 'failed', 'failed']);
+        expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+        await expect(first[0]).rejects.toThrow('The audit write was not answered within 300 ms.');
+      } finally {
+        process.kill(mongo.pid!, 'SIGCONT');
+      }
       expect(await outcomes([4, 5].map((i) => log.record(entry(`after-${i}`))))).toEqual(['stored', 'stored']);
-      expect(await model.collection.countDocuments({ requestId: { $in: ['after-4', 'after-5'] } })).toBe(2);
+      expect(await auditEventModel(frozen).collection.countDocuments({ requestId: { $in: ['after-4', 'after-5'] } })).toBe(2);
     } finally {
-      lost.mockRestore();
+      await frozen.close(true);
+      await mongo.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
